@@ -194,6 +194,34 @@ export interface Runtime {
    * When absent the work is awaited inline.
    */
   waitUntil?(promise: Promise<unknown>): void;
+  /**
+   * Whether concurrent requests may await one shared in-flight fetch. True on Node and Lambda
+   * (one fetch for a cold stampede); false on Workers, where a request must never await a
+   * promise created by another request.
+   */
+  readonly shareInFlight: boolean;
+}
+
+/** Counters of the key-set cache, for logs, tests and benchmarks. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  stale: number;
+  refreshed: number;
+  failed: number;
+  /** Network fetches started (key sets and discovery documents). */
+  fetches: number;
+  /** Store-tier reads that returned a snapshot. */
+  storeHits: number;
+}
+
+/** The key-set cache: a {@link KeySource} with refresh control for the scheduled handler. */
+export interface KeySetCache extends KeySource {
+  /** Fetches the issuer's set now (discovering its address if needed) and updates every tier. */
+  refresh(issuer: IssuerConfig): Promise<void>;
+  /** Refreshes every configured issuer; failures are collected, not thrown one by one. */
+  refreshAll(): Promise<{ issuer: string; ok: boolean; code?: string }[]>;
+  stats(): Readonly<CacheStats>;
 }
 
 /** A token that verified, with what the adapters need. */
