@@ -1,0 +1,124 @@
+/**
+ * The request the origin receives. The gate's identity headers are removed from every incoming
+ * request first (public routes and preflights included), so a client can never supply its own
+ * subject; on allowed requests they are then set from the verified token.
+ */
+import type { AuthConfig, Identity } from '../shared/types.ts';
+
+/**
+ * Longest identity header value forwarded, in characters. A longer claim is left out rather than
+ * cut: a truncated role list or JSON document would tell the origin something the token did not.
+ */
+export const MAX_IDENTITY_HEADER_CHARS = 2048;
+
+/** Every header name the gate owns: the identity headers and the forwarded-claim headers. */
+export function identityHeaderNames(config: AuthConfig): string[] {
+  const names = [
+    config.identityHeaders.subject,
+    config.identityHeaders.issuer,
+    ...Object.values(config.forwardClaims),
+  ];
+  return [...new Set(names.map((name) => name.toLowerCase()))];
+}
+
+/**
+ * Renders a claim as a header value. Strings of printable ASCII pass as they are; anything else
+ * (numbers, booleans, arrays, objects, strings with controls or non-ASCII) is JSON with every
+ * non-ASCII character `\u`-escaped, so the value is always a valid RFC 9110 §5.5 field value and
+ * can never carry CR/LF into a new header. `undefined` when the claim is absent, null or too long.
+ */
+export function headerValue(claim: unknown): string | undefined {
+  if (claim === undefined || claim === null) return undefined;
+
+  let value: string;
+  if (typeof claim === 'string' && /^[\x20-\x7e]*$/.test(claim)) {
+    value = claim;
+  } else {
+    const json = JSON.stringify(claim);
+    if (json === undefined) return undefined;
+    value = json.replace(
+      /[^\x20-\x7e]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+  }
+
+  // Leading or trailing spaces would be trimmed by Headers (RFC 9110 §5.5), changing the value.
+  if (value !== value.trim()) value = JSON.stringify(value);
+  return value.length <= MAX_IDENTITY_HEADER_CHARS ? value : undefined;
+}
+
+/** Removes the credential cookie from a `Cookie` header, keeping the others (RFC 6265 §5.4). */
+function withoutCookie(cookieHeader: string, name: string): string {
+  return cookieHeader
+    .split(';')
+    .map((pair) => pair.trim())
+    .filter((pair) => pair !== '' && pair.split('=', 1)[0]!.trim() !== name)
+    .join('; ');
+}
+
+/**
+ * Headers for the origin: the incoming ones minus the gate's own names; with an identity, the
+ * identity headers set; without `forwardAuthorization`, the credential the gate consumed removed.
+ * Returns the headers and the names of claims left out for being too long (for the log line).
+ */
+export function originHeaders(
+  config: AuthConfig,
+  incoming: Headers,
+  identity: Identity | undefined,
+): { headers: Headers; omitted: string[] } {
+  const headers = new Headers(incoming);
+  for (const name of identityHeaderNames(config)) headers.delete(name);
+  const omitted: string[] = [];
+  if (identity === undefined) return { headers, omitted };
+
+  const set = (name: string, claimName: string, claim: unknown) => {
+    const value = headerValue(claim);
+    if (value !== undefined) headers.set(name, value);
+    else if (claim !== undefined && claim !== null) omitted.push(claimName);
+  };
+  set(config.identityHeaders.subject, 'sub', identity.subject);
+  set(config.identityHeaders.issuer, 'iss', identity.iss);
+  for (const [claimName, headerName] of Object.entries(config.forwardClaims)) {
+    set(headerName, claimName, identity.payload[claimName]);
+  }
+
+  if (!config.forwardAuthorization) {
+    // The origin trusts the identity headers; the token itself stays at the gate.
+    if (identity.source === 'bearer') headers.delete('Authorization');
+    if (identity.source === 'header' && config.credentials.header !== undefined) {
+      headers.delete(config.credentials.header);
+    }
+    const cookieName = config.credentials.cookie;
+    const cookies = headers.get('Cookie');
+    if (identity.source === 'cookie' && cookieName !== undefined && cookies !== null) {
+      const rest = withoutCookie(cookies, cookieName);
+      if (rest === '') headers.delete('Cookie');
+      else headers.set('Cookie', rest);
+    }
+  }
+  return { headers, omitted };
+}
+
+/**
+ * Where the request goes: `ORIGIN_URL` with the request's path appended to its own path and the
+ * query kept, or the request's own URL (the zone's origin) when there is no `ORIGIN_URL`.
+ */
+export function originTarget(requestUrl: URL, origin: URL | undefined): string {
+  if (origin === undefined) return requestUrl.toString();
+  const target = new URL(origin.toString());
+  const base = target.pathname.replace(/\/+$/, '');
+  target.pathname = `${base}${requestUrl.pathname}`;
+  target.search = requestUrl.search;
+  return target.toString();
+}
+
+/** The request to send to the origin, streaming the body through unchanged. */
+export function originRequest(request: Request, target: string, headers: Headers): Request {
+  return new Request(target, {
+    method: request.method,
+    headers,
+    body: request.method === 'GET' || request.method === 'HEAD' ? null : request.body,
+    // Redirects from the origin go back to the client as they are; the gate does not follow them.
+    redirect: 'manual',
+  });
+}
