@@ -174,6 +174,8 @@ export interface KeySetSnapshot {
   readonly freshUntil: number;
   readonly etag?: string;
   readonly lastModified?: string;
+  /** The key-set address the keys came from, when it was discovered (OIDC discovery). */
+  readonly jwksUrl?: string;
 }
 
 /** The optional shared tier between memory and network (Workers KV). */
@@ -215,6 +217,30 @@ export interface CacheStats {
   storeHits: number;
 }
 
+/** A key the cache left out of a fetched set, and why (for the adapters' log lines). */
+export interface SkippedKey {
+  readonly kid: string | undefined;
+  readonly reason: string;
+}
+
+/** What the cache knows about one issuer's key set, for the adapters' log lines. */
+export interface KeySetStatus {
+  /** The key-set address in use (discovered or configured); `undefined` before discovery. */
+  readonly jwksUrl: string | undefined;
+  /** Epoch milliseconds of the set in memory; `undefined` when there is none. */
+  readonly fetchedAt: number | undefined;
+  readonly freshUntil: number | undefined;
+  readonly usableKeys: number;
+  /** Keys skipped from the set in memory. Log them when `generation` changes. */
+  readonly skipped: readonly SkippedKey[];
+  /** Incremented each time a set is installed in memory (network, store or revalidation). */
+  readonly generation: number;
+  /** The last failed fetch, while remembered and after; cleared by the next success. */
+  readonly lastFailure:
+    | { readonly code: string; readonly message: string; readonly at: number }
+    | undefined;
+}
+
 /** The key-set cache: a {@link KeySource} with refresh control for the scheduled handler. */
 export interface KeySetCache extends KeySource {
   /** Fetches the issuer's set now (discovering its address if needed) and updates every tier. */
@@ -222,6 +248,8 @@ export interface KeySetCache extends KeySource {
   /** Refreshes every configured issuer; failures are collected, not thrown one by one. */
   refreshAll(): Promise<{ issuer: string; ok: boolean; code?: string }[]>;
   stats(): Readonly<CacheStats>;
+  /** The issuer's key-set state: skipped keys and the last failure reason, for log lines. */
+  status(issuer: IssuerConfig): KeySetStatus;
 }
 
 /** A token that verified, with what the adapters need. */

@@ -1,0 +1,174 @@
+/**
+ * Decides, key by key, whether a published JWK can verify signatures here. A key that cannot
+ * (unknown `kty` or curve, an encryption key, a short RSA modulus, broken base64url, private
+ * material, a symmetric key) is skipped with a reason; it never makes the whole set fail.
+ */
+import type { SkippedKey, UsableKey } from '../types.ts';
+
+/** JWS algorithms (RFC 7518 §3.1, RFC 8037 §3.1, RFC 9864) a key may declare, by key type. */
+const SIGNING_ALGORITHMS: Readonly<Record<string, readonly string[]>> = {
+  RSA: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'],
+  EC: ['ES256', 'ES384', 'ES512'],
+  OKP: ['EdDSA', 'Ed25519'],
+};
+
+/** Supported curves and the byte length of their coordinates (RFC 7518 §6.2.1.2, RFC 8037 §2). */
+const EC_CURVES: Readonly<Record<string, number>> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
+const EC_ALGORITHM_OF_CURVE: Readonly<Record<string, string>> = {
+  'P-256': 'ES256',
+  'P-384': 'ES384',
+  'P-521': 'ES512',
+};
+const OKP_CURVES: Readonly<Record<string, number>> = { Ed25519: 32 };
+
+/** RFC 7518 §3.3: RSA keys for JWS must be at least 2048 bits (jose enforces it at verify time). */
+const MIN_RSA_BITS = 2048;
+/** Above what WebCrypto implementations accept; also bounds the cost an odd set can impose. */
+const MAX_RSA_BITS = 16384;
+
+/** Members that only a private key has (RFC 7518 §6.2.2, §6.3.2, RFC 8037 §2). */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/** The outcome for one published key. */
+export type KeyVerdict =
+  | { readonly usable: true; readonly key: UsableKey }
+  | { readonly usable: false; readonly skipped: SkippedKey };
+
+/**
+ * Classifies one entry of a `keys` array. A usable key keeps its JWK as published, except
+ * that `=` padding on its base64url members is removed: Google's v2 endpoint pads `n`, which
+ * RFC 7515 §2 does not allow and some WebCrypto implementations refuse.
+ */
+export function classifyKey(entry: unknown): KeyVerdict {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    return skip(undefined, 'entry is not a JSON object');
+  }
+  const jwk = entry as Record<string, unknown>;
+  if (jwk.kid !== undefined && typeof jwk.kid !== 'string') {
+    return skip(undefined, 'kid is not a string');
+  }
+  const kid = jwk.kid as string | undefined;
+
+  const problem = problemOf(jwk);
+  if (problem !== undefined) return skip(kid, problem);
+
+  const kty = jwk.kty as string;
+  return {
+    usable: true,
+    key: Object.freeze({
+      kid,
+      kty,
+      alg: typeof jwk.alg === 'string' ? jwk.alg : undefined,
+      crv: typeof jwk.crv === 'string' ? jwk.crv : undefined,
+      jwk: Object.freeze(unpadded(jwk)),
+    }),
+  };
+}
+
+/** Why the key cannot verify signatures here, or `undefined` when it can. */
+function problemOf(jwk: Record<string, unknown>): string | undefined {
+  const { kty } = jwk;
+  if (typeof kty !== 'string') return 'no kty';
+  if (kty === 'oct') return 'symmetric key (kty oct): never used to verify';
+  if (!(kty in SIGNING_ALGORITHMS)) return `unsupported key type "${kty}"`;
+
+  // RFC 7517 §4.2, §4.3: a key published for encryption must not verify signatures.
+  if (jwk.use !== undefined && jwk.use !== 'sig') return `use is "${String(jwk.use)}", not "sig"`;
+  if (jwk.key_ops !== undefined) {
+    if (!Array.isArray(jwk.key_ops)) return 'key_ops is not an array';
+    if (!jwk.key_ops.includes('verify')) return 'key_ops does not include "verify"';
+  }
+  if (PRIVATE_MEMBERS.some((member) => member in jwk)) {
+    return 'contains private or secret key material';
+  }
+  if (jwk.alg !== undefined) {
+    if (typeof jwk.alg !== 'string') return 'alg is not a string';
+    if (!SIGNING_ALGORITHMS[kty]?.includes(jwk.alg)) {
+      return `alg "${jwk.alg}" is not a signing algorithm for kty ${kty}`;
+    }
+  }
+
+  if (kty === 'RSA') return rsaProblem(jwk);
+  if (kty === 'EC') return ecProblem(jwk);
+  return okpProblem(jwk);
+}
+
+function rsaProblem(jwk: Record<string, unknown>): string | undefined {
+  if (jwk.n === undefined && jwk.e === undefined) {
+    return Array.isArray(jwk.x5c) ? 'x5c certificate only, no n and e' : 'no n and e';
+  }
+  const modulus = decodeMember(jwk.n);
+  if (!modulus) return 'n is not base64url';
+  const exponent = decodeMember(jwk.e);
+  if (!exponent) return 'e is not base64url';
+  if (isZero(exponent)) return 'e is zero';
+
+  const bits = bitLength(modulus);
+  if (bits < MIN_RSA_BITS) return `RSA modulus of ${bits} bits is under ${MIN_RSA_BITS}`;
+  if (bits > MAX_RSA_BITS) return `RSA modulus of ${bits} bits is over ${MAX_RSA_BITS}`;
+  return undefined;
+}
+
+function ecProblem(jwk: Record<string, unknown>): string | undefined {
+  const size = typeof jwk.crv === 'string' ? EC_CURVES[jwk.crv] : undefined;
+  if (size === undefined) return `unsupported EC curve "${String(jwk.crv)}"`;
+  if (typeof jwk.alg === 'string' && jwk.alg !== EC_ALGORITHM_OF_CURVE[jwk.crv as string]) {
+    return `alg "${jwk.alg}" does not match curve ${String(jwk.crv)}`;
+  }
+  const x = decodeMember(jwk.x);
+  const y = decodeMember(jwk.y);
+  if (!x || !y) return 'x or y is not base64url';
+  if (x.length !== size || y.length !== size) return `x or y is not ${size} bytes long`;
+  return undefined;
+}
+
+function okpProblem(jwk: Record<string, unknown>): string | undefined {
+  const size = typeof jwk.crv === 'string' ? OKP_CURVES[jwk.crv] : undefined;
+  if (size === undefined) return `unsupported OKP curve "${String(jwk.crv)}"`;
+  const x = decodeMember(jwk.x);
+  if (!x) return 'x is not base64url';
+  if (x.length !== size) return `x is not ${size} bytes long`;
+  return undefined;
+}
+
+function skip(kid: string | undefined, reason: string): KeyVerdict {
+  return { usable: false, skipped: Object.freeze({ kid, reason }) };
+}
+
+/**
+ * Decodes a base64url member (RFC 7515 §2). Trailing `=` padding is tolerated (see
+ * {@link classifyKey}); any other character outside the URL-safe alphabet is not.
+ */
+export function decodeMember(value: unknown): Uint8Array | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.replace(/={1,2}$/, '');
+  if (text.length === 0 || !/^[A-Za-z0-9_-]+$/.test(text) || text.length % 4 === 1) {
+    return undefined;
+  }
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Bit length of a big-endian unsigned integer; leading zero bytes do not count. */
+function bitLength(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length && bytes[i] === 0) i++;
+  if (i === bytes.length) return 0;
+  return (bytes.length - i - 1) * 8 + (32 - Math.clz32(bytes[i] as number));
+}
+
+function isZero(bytes: Uint8Array): boolean {
+  return bytes.every((byte) => byte === 0);
+}
+
+/** A copy of the JWK with `=` padding removed from its base64url key members. */
+function unpadded(jwk: Record<string, unknown>): Record<string, unknown> {
+  const copy = { ...jwk };
+  for (const member of ['n', 'e', 'x', 'y']) {
+    const value = copy[member];
+    if (typeof value === 'string') copy[member] = value.replace(/=+$/, '');
+  }
+  return copy;
+}
