@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { freshnessOf, retryAfterSeconds } from '../../../shared/jwks/freshness.ts';
+import { POLICY, realFile } from './support.ts';
+
+const NOW = Date.parse('Sat, 12 Nov 2022 19:58:26 GMT');
+
+/** The captured provider headers, by fixture name. */
+const captured = JSON.parse(realFile('jwks/_http-response-headers.json')) as Record<
+  string,
+  { headers?: [string, string][] }
+>;
+
+function headersOf(name: string): Headers {
+  const entry = captured[name];
+  if (!entry?.headers) throw new Error(`no headers for ${name}`);
+  return new Headers(entry.headers);
+}
+
+function lifetime(headers: HeadersInit, now = NOW) {
+  return freshnessOf(new Headers(headers), now, POLICY);
+}
+
+describe('freshness from real provider headers', () => {
+  it('raises Auth0 max-age=15 to the lower bound and ignores its stale-if-error', () => {
+    const fresh = freshnessOf(headersOf('auth0_jwks'), NOW, POLICY);
+
+    expect(fresh.source).toBe('max-age');
+    expect(fresh.lifetimeSeconds).toBe(POLICY.minMaxAgeSeconds);
+    expect(fresh.freshUntil).toBe(NOW + POLICY.minMaxAgeSeconds * 1000);
+  });
+
+  it('clamps the Okta max-age of 44 days to the upper bound, ignoring Expires', () => {
+    const fresh = freshnessOf(headersOf('okta_jwks'), NOW, POLICY);
+
+    expect(fresh.source).toBe('max-age');
+    expect(fresh.lifetimeSeconds).toBe(POLICY.maxMaxAgeSeconds);
+  });
+
+  it('treats Keycloak no-cache as the lower bound, never as a fetch per request', () => {
+    const fresh = freshnessOf(headersOf('keycloak_jwks'), NOW, POLICY);
+
+    expect(fresh.source).toBe('no-cache');
+    expect(fresh.lifetimeSeconds).toBe(POLICY.minMaxAgeSeconds);
+  });
+
+  it('treats the Keycloak discovery no-store header as the lower bound', () => {
+    expect(freshnessOf(headersOf('keycloak_discovery'), NOW, POLICY).lifetimeSeconds).toBe(
+      POLICY.minMaxAgeSeconds,
+    );
+  });
+
+  it('uses the Auth0 discovery headers the same way as its key set', () => {
+    expect(freshnessOf(headersOf('auth0_discovery'), NOW, POLICY).lifetimeSeconds).toBe(
+      POLICY.minMaxAgeSeconds,
+    );
+  });
+});
+
+describe('freshness rules', () => {
+  it('uses max-age within the bounds as given', () => {
+    expect(lifetime({ 'cache-control': 'public, max-age=900' })).toMatchObject({
+      lifetimeSeconds: 900,
+      source: 'max-age',
+    });
+  });
+
+  it('treats max-age=0 like no-cache', () => {
+    expect(lifetime({ 'cache-control': 'max-age=0' })).toMatchObject({
+      lifetimeSeconds: POLICY.minMaxAgeSeconds,
+      source: 'no-cache',
+    });
+  });
+
+  it('lets no-cache win over a max-age in the same header', () => {
+    expect(lifetime({ 'cache-control': 'max-age=3600, no-cache' }).source).toBe('no-cache');
+  });
+
+  it('reads directive names case-insensitively and quoted values', () => {
+    expect(lifetime({ 'cache-control': 'Max-Age="1200"' }).lifetimeSeconds).toBe(1200);
+  });
+
+  it('subtracts the Age a CDN reports from max-age', () => {
+    expect(lifetime({ 'cache-control': 'max-age=1000', age: '300' }).lifetimeSeconds).toBe(700);
+  });
+
+  it('ignores s-maxage and uses max-age', () => {
+    expect(lifetime({ 'cache-control': 's-maxage=7200, max-age=900' }).lifetimeSeconds).toBe(900);
+  });
+
+  it('ignores a malformed max-age and falls back to the default', () => {
+    expect(lifetime({ 'cache-control': 'max-age=soon' })).toMatchObject({
+      lifetimeSeconds: POLICY.defaultMaxAgeSeconds,
+      source: 'default',
+    });
+  });
+
+  it('uses Expires minus Date when there is no max-age', () => {
+    const headers = {
+      date: 'Sat, 12 Nov 2022 19:58:26 GMT',
+      expires: 'Sat, 12 Nov 2022 20:18:26 GMT',
+    };
+    expect(lifetime(headers)).toMatchObject({ lifetimeSeconds: 1200, source: 'expires' });
+  });
+
+  it('uses the receive time for Expires when Date is absent', () => {
+    expect(lifetime({ expires: new Date(NOW + 900_000).toUTCString() }).lifetimeSeconds).toBe(900);
+  });
+
+  it('treats an invalid Expires as already expired', () => {
+    expect(lifetime({ expires: '0' }).lifetimeSeconds).toBe(POLICY.minMaxAgeSeconds);
+  });
+
+  it('uses the default when the response has no caching headers', () => {
+    expect(lifetime({})).toMatchObject({
+      lifetimeSeconds: POLICY.defaultMaxAgeSeconds,
+      source: 'default',
+    });
+  });
+});
+
+describe('Retry-After', () => {
+  it('reads delay-seconds', () => {
+    expect(retryAfterSeconds(new Headers({ 'retry-after': '120' }), NOW)).toBe(120);
+  });
+
+  it('reads an HTTP-date relative to now', () => {
+    const at = new Date(NOW + 90_000).toUTCString();
+    expect(retryAfterSeconds(new Headers({ 'retry-after': at }), NOW)).toBe(90);
+  });
+
+  it('returns undefined when absent or unparseable', () => {
+    expect(retryAfterSeconds(new Headers(), NOW)).toBeUndefined();
+    expect(retryAfterSeconds(new Headers({ 'retry-after': 'later' }), NOW)).toBeUndefined();
+  });
+});
