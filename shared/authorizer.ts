@@ -1,0 +1,153 @@
+/**
+ * The whole request path in one place: route rule, public routes and CORS preflights, the
+ * credential, verification (through the verified-token cache), the cookie CSRF check and the
+ * route's requirement. Adapters turn the {@link Decision} into a response or a policy.
+ */
+import { checkTokenSize, extractCredential } from './credentials.ts';
+import { AuthError } from './errors.ts';
+import { checkRequirement, DEFAULT_REQUIREMENT, matchRoute } from './routes.ts';
+import { TokenCache } from './token-cache.ts';
+import type {
+  AuthConfig,
+  AuthRequest,
+  Decision,
+  Identity,
+  KeySource,
+  RouteRule,
+  Runtime,
+} from './types.ts';
+import { createVerifier, toAuthError } from './verify.ts';
+
+/** The core's entry point for adapters. */
+export interface Authorizer {
+  /** Decides one request. Never throws for request input: failures are `deny` decisions. */
+  authorize(req: AuthRequest): Promise<Decision>;
+  /**
+   * Credential and verification only (plus the cookie CSRF check), for the Lambda, which then
+   * compiles a policy from all rules. `rule` enables its query parameter.
+   * @throws AuthError
+   */
+  authenticate(req: AuthRequest, rule?: RouteRule): Promise<Identity>;
+  /** Verifies a bare token. @throws AuthError */
+  verifyToken(token: string, source?: Identity['source']): Promise<Identity>;
+}
+
+/** RFC 9110 §9.2.1 safe methods: the only ones a cookie credential may use cross-site freely. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Creates the authorizer of a configuration; keep one per isolate so its caches are shared. */
+export function createAuthorizer(
+  config: AuthConfig,
+  runtime: Runtime,
+  keys: KeySource,
+): Authorizer {
+  const verifier = createVerifier(config, runtime, keys);
+  const tokens = new TokenCache(config.tokenCacheEntries);
+  const maxTokenBytes = config.credentials.maxTokenBytes;
+
+  async function verifyToken(
+    token: string,
+    source: Identity['source'] = 'bearer',
+  ): Promise<Identity> {
+    try {
+      checkTokenSize(token, maxTokenBytes);
+      const cached = tokens.get(token, runtime.now(), keys, source);
+      if (cached) return cached;
+      const identity = await verifier.verify(token, source);
+      tokens.set(token, identity);
+      return identity;
+    } catch (error) {
+      throw toAuthError(error, 'token_malformed');
+    }
+  }
+
+  async function authenticate(req: AuthRequest, rule?: RouteRule): Promise<Identity> {
+    try {
+      const credential = extractCredential(req, config.credentials, rule);
+      if (!credential) throw new AuthError('credential_missing', 'no credential in the request');
+      const identity = await verifyToken(credential.token, credential.source);
+      if (identity.source === 'cookie' && !SAFE_METHODS.has(req.method.toUpperCase())) {
+        checkCookieOrigin(req, identity, config.corsOrigins);
+      }
+      return identity;
+    } catch (error) {
+      throw toAuthError(error, 'credential_malformed');
+    }
+  }
+
+  async function authorize(req: AuthRequest): Promise<Decision> {
+    let rule: RouteRule | undefined;
+    try {
+      rule = matchRoute(config.routes, req.method, req.path);
+      if (rule?.require.kind === 'public') return { outcome: 'public', rule };
+      if (isPreflight(req)) return { outcome: 'preflight', rule };
+    } catch (error) {
+      return { outcome: 'deny', rule, error: toAuthError(error, 'credential_malformed') };
+    }
+
+    let identity: Identity;
+    try {
+      identity = await authenticate(req, rule);
+    } catch (error) {
+      return { outcome: 'deny', rule, error: toAuthError(error, 'token_malformed') };
+    }
+    try {
+      checkRequirement(rule?.require ?? DEFAULT_REQUIREMENT, identity);
+    } catch (error) {
+      return { outcome: 'deny', rule, error: toAuthError(error, 'insufficient_scope'), identity };
+    }
+    return { outcome: 'allow', rule, identity };
+  }
+
+  return { authorize, authenticate, verifyToken };
+}
+
+/**
+ * A CORS preflight (Fetch standard §3.2.2): `OPTIONS` with `Origin` and
+ * `Access-Control-Request-Method`. Browsers never attach credentials to it, so it cannot carry
+ * a token; a plain `OPTIONS` is an ordinary request and still needs one (C19).
+ */
+export function isPreflight(req: AuthRequest): boolean {
+  return (
+    req.method.toUpperCase() === 'OPTIONS' &&
+    req.header('origin') !== null &&
+    req.header('access-control-request-method') !== null
+  );
+}
+
+/**
+ * A cookie is sent by the browser whoever made the page, so on an unsafe method the request
+ * must come from an origin we trust (C11): `Origin`, or failing that the origin of `Referer`,
+ * must be one of the issuer's authorized parties or the configured CORS origins.
+ * @throws AuthError `origin_rejected`
+ */
+export function checkCookieOrigin(
+  req: AuthRequest,
+  identity: Identity,
+  corsOrigins: readonly string[],
+): void {
+  const origin = requestOrigin(req);
+  const trusted = identity.issuer.profile.authorizedParties ?? [];
+  if (origin !== undefined && (trusted.includes(origin) || corsOrigins.includes(origin))) return;
+  throw new AuthError(
+    'origin_rejected',
+    'cookie credential on an unsafe method from an untrusted origin',
+    {
+      issuer: identity.issuer.issuer,
+    },
+  );
+}
+
+function requestOrigin(req: AuthRequest): string | undefined {
+  const origin = req.header('origin');
+  // `Origin: null` (RFC 6454 §7.3) is an opaque origin: never trusted.
+  if (origin !== null) return origin === 'null' ? undefined : origin.trim();
+  const referer = req.header('referer');
+  if (referer === null) return undefined;
+  try {
+    const url = new URL(referer);
+    return url.origin === 'null' ? undefined : url.origin;
+  } catch {
+    return undefined;
+  }
+}

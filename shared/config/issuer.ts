@@ -1,0 +1,196 @@
+/**
+ * Turns one raw issuer entry (from `AUTH_CONFIG.issuers[]` or from the `JWT_*` environment
+ * variables) into an {@link IssuerConfig}, applying the rules that tie options together: which
+ * profile needs which setting, audiences or an explicit opt-out, https key-set addresses.
+ */
+import { ConfigError } from '../errors.ts';
+import type { IssuerConfig, ProfileSettings, ProviderName } from '../types.ts';
+import { CONFIG_DEFAULTS, SUPPORTED_ALGORITHMS, TENANT_TEMPLATE } from './defaults.ts';
+import { fixFor } from './options.ts';
+import type { RawIssuer } from './schema.ts';
+import { fetchUrlProblem } from './url.ts';
+
+/** Maps an issuer field (`audiences`) to the option name the user wrote (`JWT_AUDIENCE`). */
+export type OptionNamer = (field: keyof RawIssuer) => string;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Throws the ConfigError for `field`, with the documented fix unless one is given. */
+function fail(name: OptionNamer, field: keyof RawIssuer, problem: string, fix?: string): never {
+  const option = name(field);
+  throw new ConfigError(option, problem, fix ?? fixFor(option));
+}
+
+/** Validates and normalises one issuer. */
+export function normaliseIssuer(raw: RawIssuer, name: OptionNamer): IssuerConfig {
+  const provider: ProviderName = raw.provider ?? CONFIG_DEFAULTS.issuer.provider;
+  const issuer = raw.issuer;
+
+  checkIssuerString(raw, provider, name);
+  const jwksUrl = checkKeySetAddress(raw, name);
+  const algorithms = checkAlgorithms(raw, name);
+  const profile = checkProfile(raw, provider, name);
+  const audiences = checkAudiences(raw, provider, name);
+
+  const requiredClaims = [...new Set(raw.requiredClaims ?? [])].filter((c) => c !== 'exp');
+  return Object.freeze({
+    issuer,
+    provider,
+    jwksUrl,
+    audiences: Object.freeze(audiences),
+    algorithms: Object.freeze(algorithms),
+    clockToleranceSeconds:
+      raw.clockToleranceSeconds ?? CONFIG_DEFAULTS.issuer.clockToleranceSeconds,
+    maxTokenAgeSeconds: raw.maxTokenAgeSeconds,
+    typ: raw.typ,
+    requiredClaims: Object.freeze(requiredClaims),
+    profile: Object.freeze(profile),
+  });
+}
+
+/** The `{tenantid}` template belongs to Entra alone, and Auth0 keeps its trailing slash. */
+function checkIssuerString(raw: RawIssuer, provider: ProviderName, name: OptionNamer): void {
+  const templates = raw.issuer.split(TENANT_TEMPLATE).length - 1;
+  if (templates > 0 && provider !== 'entra') {
+    fail(
+      name,
+      'issuer',
+      `contains ${TENANT_TEMPLATE}, which only the entra provider understands`,
+      'set `provider` to "entra", or write the issuer with your tenant id in place of {tenantid}',
+    );
+  }
+  if (templates > 1) fail(name, 'issuer', `contains ${TENANT_TEMPLATE} more than once`);
+  // Auth0 issues `iss` with a trailing slash and its discovery document says so; comparing
+  // exactly (RFC 7519 §4.1.1 is a string comparison) means the configuration must match.
+  if (provider === 'auth0' && !raw.issuer.endsWith('/')) {
+    fail(
+      name,
+      'issuer',
+      'is an Auth0 issuer without its trailing slash',
+      `write it exactly as Auth0 issues it, with the slash: ${raw.issuer}/`,
+    );
+  }
+}
+
+/** An explicit key-set address must be fetchable; without one, the issuer must be. */
+function checkKeySetAddress(raw: RawIssuer, name: OptionNamer): string | undefined {
+  if (raw.jwksUrl !== undefined) {
+    const problem = fetchUrlProblem(raw.jwksUrl);
+    if (problem) fail(name, 'jwksUrl', problem);
+    return raw.jwksUrl;
+  }
+  // Discovery reads `${issuer}/.well-known/openid-configuration` (OIDC Discovery §4).
+  const problem = fetchUrlProblem(raw.issuer.replace(TENANT_TEMPLATE, 'common'));
+  if (problem) {
+    fail(
+      name,
+      'issuer',
+      `has no key-set address, so keys are discovered from it, but it ${problem}`,
+      'set `jwksUrl` (JWKS_URL) to the https address of the key set, or use an https issuer',
+    );
+  }
+  return undefined;
+}
+
+/** Only asymmetric algorithms we can verify; HS* and none are configuration errors (C01). */
+function checkAlgorithms(raw: RawIssuer, name: OptionNamer): string[] {
+  const algorithms = raw.algorithms ?? [...CONFIG_DEFAULTS.issuer.algorithms];
+  for (const alg of algorithms) {
+    if (/^HS\d+$/i.test(alg) || alg.toLowerCase() === 'none') {
+      fail(
+        name,
+        'algorithms',
+        `names ${alg}, which is never accepted with a key set (a public key is not an HMAC secret)`,
+      );
+    }
+    if (!SUPPORTED_ALGORITHMS.has(alg)) fail(name, 'algorithms', `names unknown algorithm ${alg}`);
+  }
+  return [...new Set(algorithms)];
+}
+
+/** Profile settings, each allowed only where it means something. */
+function checkProfile(raw: RawIssuer, provider: ProviderName, name: OptionNamer): ProfileSettings {
+  const profile: ProfileSettings = {};
+  if (raw.tokenUse !== undefined || raw.clientIds !== undefined) {
+    if (provider !== 'cognito') {
+      fail(
+        name,
+        raw.tokenUse !== undefined ? 'tokenUse' : 'clientIds',
+        'only applies to provider "cognito"',
+        'remove it, or set `provider` to "cognito"',
+      );
+    }
+  }
+  if (raw.tenants !== undefined && provider !== 'entra') {
+    fail(
+      name,
+      'tenants',
+      'only applies to provider "entra"',
+      'remove it, or set `provider` to "entra"',
+    );
+  }
+  if (provider === 'cognito') {
+    if (raw.tokenUse === undefined) fail(name, 'tokenUse', 'is required for provider "cognito"');
+    profile.tokenUse = raw.tokenUse;
+    if (raw.tokenUse === 'access') {
+      if (!raw.clientIds)
+        fail(
+          name,
+          'clientIds',
+          'is required for Cognito access tokens, which carry client_id instead of aud',
+        );
+      if (raw.audiences) {
+        fail(
+          name,
+          'audiences',
+          'is set, but Cognito access tokens carry no aud',
+          'move the app client ids to `clientIds` and remove `audiences`',
+        );
+      }
+    }
+    if (raw.clientIds) profile.clientIds = Object.freeze(raw.clientIds);
+  }
+  if (raw.authorizedParties) profile.authorizedParties = Object.freeze(raw.authorizedParties);
+  if (provider === 'clerk' && !raw.authorizedParties && raw.allowAnyAudience !== true) {
+    fail(
+      name,
+      'authorizedParties',
+      'is required for provider "clerk" (its session tokens bind to the front end through azp)',
+      'list your front-end origins in `authorizedParties`, or set `allowAnyAudience: true` to opt out explicitly',
+    );
+  }
+  if (provider === 'entra') profile.tenants = checkTenants(raw, name);
+  return profile;
+}
+
+/** Entra tenants: GUIDs or an explicit `"*"`; required with the `{tenantid}` template (C08). */
+function checkTenants(raw: RawIssuer, name: OptionNamer): readonly string[] | '*' | undefined {
+  const templated = raw.issuer.includes(TENANT_TEMPLATE);
+  if (raw.tenants === undefined) {
+    if (templated) fail(name, 'tenants', `is required when the issuer contains ${TENANT_TEMPLATE}`);
+    return undefined;
+  }
+  if (raw.tenants.includes('*')) {
+    if (raw.tenants.length > 1) fail(name, 'tenants', 'mixes "*" with tenant ids');
+    return '*';
+  }
+  for (const tenant of raw.tenants) {
+    if (!GUID.test(tenant)) fail(name, 'tenants', `holds "${tenant}", which is not a tenant GUID`);
+  }
+  return Object.freeze(raw.tenants.map((t) => t.toLowerCase()));
+}
+
+/** Audiences are required unless explicitly waived or replaced by the profile's own binding. */
+function checkAudiences(raw: RawIssuer, provider: ProviderName, name: OptionNamer): string[] {
+  const allowAny = raw.allowAnyAudience ?? CONFIG_DEFAULTS.issuer.allowAnyAudience;
+  if (allowAny && raw.audiences) {
+    fail(name, 'allowAnyAudience', 'is true while `audiences` is set');
+  }
+  if (raw.audiences) return [...new Set(raw.audiences)];
+  if (allowAny) return [];
+  if (provider === 'cognito' && raw.tokenUse === 'access') return [];
+  // Cognito ID tokens carry the app client id in `aud`.
+  if (provider === 'cognito' && raw.clientIds) return [...raw.clientIds];
+  if (provider === 'clerk') return [];
+  return fail(name, 'audiences', 'is missing, so any audience would be accepted');
+}

@@ -1,0 +1,154 @@
+/**
+ * Reads the configuration from the platform's environment (wrangler `[vars]`, Lambda variables)
+ * once, at start-up. Every mistake is one {@link ConfigError} naming the option as the user wrote
+ * it and the fix; the adapters then fail closed.
+ */
+import * as v from 'valibot';
+import { ConfigError } from '../errors.ts';
+import type { AuthConfig, IssuerConfig } from '../types.ts';
+import { normaliseIssuer } from './issuer.ts';
+import { normaliseConfig } from './normalise.ts';
+import { fixFor } from './options.ts';
+import { authConfigSchema, KNOWN_KEYS, type RawAuthConfig, type RawIssuer } from './schema.ts';
+
+/**
+ * Builds the validated {@link AuthConfig} from `JWT_ISSUER`, `JWT_AUDIENCE`, `JWKS_URL`,
+ * `JWT_ALGORITHMS` and `AUTH_CONFIG` (JSON text or an object). Other keys of `env` are ignored.
+ * A blank `AUTH_CONFIG`, `JWKS_URL` or `JWT_ALGORITHMS` counts as absent (deployment templates
+ * often pass empty parameters, and absence keeps the secure default); a blank `JWT_ISSUER` or
+ * `JWT_AUDIENCE` is an error, because it would otherwise disable a check (C07).
+ * @throws ConfigError
+ */
+export function loadConfig(env: Record<string, unknown>): AuthConfig {
+  const raw = readAuthConfig(env.AUTH_CONFIG);
+  return normaliseConfig(raw, readEnvIssuer(env));
+}
+
+function readAuthConfig(value: unknown): RawAuthConfig {
+  if (value === undefined || value === null) return {};
+  let input: unknown = value;
+  if (typeof value === 'string') {
+    if (value.trim() === '') return {};
+    try {
+      input = JSON.parse(value);
+    } catch (error) {
+      const where = error instanceof SyntaxError ? ` (${error.message})` : '';
+      throw new ConfigError('AUTH_CONFIG', `is not valid JSON${where}`, fixFor('AUTH_CONFIG'));
+    }
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ConfigError('AUTH_CONFIG', 'is not a JSON object', fixFor('AUTH_CONFIG'));
+  }
+  const result = v.safeParse(authConfigSchema, input);
+  if (result.success) return result.output;
+  throw issueToError(result.issues[0]);
+}
+
+/** One valibot issue as a ConfigError: option path, problem, fix (with "did you mean"). */
+function issueToError(issue: v.BaseIssue<unknown>): ConfigError {
+  const keys = (issue.path ?? []).map((item) => item.key);
+  let option = 'AUTH_CONFIG';
+  for (const key of keys) option += typeof key === 'number' ? `[${key}]` : `.${String(key)}`;
+
+  // Unknown keys: valibot reports them with `expected: never` at the key's own path.
+  if (issue.type === 'strict_object' && issue.expected === 'never') {
+    const unknown = String(keys[keys.length - 1]);
+    const parent = option.slice(0, option.length - unknown.length - 1);
+    const known = KNOWN_KEYS[parentPattern(parent)] ?? [];
+    const guess = closest(unknown, known);
+    const fix = guess
+      ? `did you mean \`${guess}\`? Known options: ${known.join(', ')}`
+      : `remove it; known options: ${known.join(', ')}`;
+    return new ConfigError(option, 'is not a known option', fix);
+  }
+  return new ConfigError(option, issue.message, fixFor(option));
+}
+
+function parentPattern(parent: string): string {
+  return parent.replace(/^AUTH_CONFIG\.?/, '').replace(/\[\d+\]/g, '[]');
+}
+
+/** The known name nearest to `name` (case-insensitive, plural/singular, small edit distance). */
+export function closest(name: string, known: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
+  for (const candidate of known) {
+    const c = candidate.toLowerCase();
+    if (c === lower || c === `${lower}s` || `${c}s` === lower) return candidate;
+    const distance = editDistance(lower, c);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + cost);
+    }
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+const ENV_OPTION: Partial<Record<keyof RawIssuer, string>> = {
+  audiences: 'JWT_AUDIENCE',
+  jwksUrl: 'JWKS_URL',
+  algorithms: 'JWT_ALGORITHMS',
+};
+
+/** The one generic issuer the `JWT_*` variables describe, or `undefined` when none is set. */
+function readEnvIssuer(env: Record<string, unknown>): IssuerConfig | undefined {
+  const issuer = envString(env, 'JWT_ISSUER', { blankIsAbsent: false });
+  const audience = envString(env, 'JWT_AUDIENCE', { blankIsAbsent: false });
+  const jwksUrl = envString(env, 'JWKS_URL', { blankIsAbsent: true });
+  const algorithms = envString(env, 'JWT_ALGORITHMS', { blankIsAbsent: true });
+  if (issuer === undefined) {
+    const orphan =
+      audience !== undefined
+        ? 'JWT_AUDIENCE'
+        : jwksUrl !== undefined
+          ? 'JWKS_URL'
+          : algorithms !== undefined
+            ? 'JWT_ALGORITHMS'
+            : undefined;
+    if (orphan)
+      throw new ConfigError('JWT_ISSUER', `is not set, but ${orphan} is`, fixFor('JWT_ISSUER'));
+    return undefined;
+  }
+  const raw: RawIssuer = { issuer, provider: 'generic' };
+  if (audience !== undefined) raw.audiences = envList('JWT_AUDIENCE', audience);
+  if (jwksUrl !== undefined) raw.jwksUrl = jwksUrl;
+  if (algorithms !== undefined) raw.algorithms = envList('JWT_ALGORITHMS', algorithms);
+  return normaliseIssuer(raw, (field) => ENV_OPTION[field] ?? 'JWT_ISSUER');
+}
+
+function envString(
+  env: Record<string, unknown>,
+  name: string,
+  options: { blankIsAbsent: boolean },
+): string | undefined {
+  const value = env[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new ConfigError(name, 'is not a string', fixFor(name));
+  const trimmed = value.trim();
+  if (trimmed !== '') return trimmed;
+  if (options.blankIsAbsent) return undefined;
+  throw new ConfigError(name, 'is empty or only whitespace', fixFor(name));
+}
+
+/** A comma-separated list; an empty item (`a,,b`, a trailing comma) is a mistake, not a wildcard. */
+function envList(name: string, value: string): string[] {
+  const items = value.split(',').map((item) => item.trim());
+  if (items.some((item) => item === '')) {
+    throw new ConfigError(name, 'has an empty item in its comma-separated list', fixFor(name));
+  }
+  return items;
+}

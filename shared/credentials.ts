@@ -1,0 +1,136 @@
+/**
+ * Finds the one credential of a request: `Authorization: Bearer` (RFC 6750 §2.1), a configured
+ * header carrying a bare token, a configured cookie, or a query parameter where a route allows
+ * one. A credential that is present but wrong is a failure and never falls back to another
+ * source, so an attacker cannot choose which source is read.
+ */
+import { AuthError } from './errors.ts';
+import type { AuthRequest, CredentialSettings, Identity, RouteRule } from './types.ts';
+
+/** A credential found in a request, not yet verified. */
+export interface Credential {
+  readonly token: string;
+  readonly source: Identity['source'];
+}
+
+/** RFC 9110 §11.2 token68: the syntax of a bearer credential (RFC 6750 §2.1 `b64token`). */
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/** `auth-scheme 1*SP token68`, with tabs tolerated after the scheme and trailing whitespace. */
+const CREDENTIALS = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?:[ \t]+(.*?))?[ \t]*$/s;
+
+function malformed(message: string): AuthError {
+  return new AuthError('credential_malformed', message);
+}
+
+/**
+ * Rejects a token above the size cap before anything decodes it. Length in UTF-16 units is a
+ * lower bound of the UTF-8 byte length, and a valid token is ASCII, so this never lets more
+ * than `maxTokenBytes` bytes of a valid token through.
+ */
+export function checkTokenSize(token: string, maxTokenBytes: number): void {
+  if (token.length > maxTokenBytes) {
+    throw new AuthError('token_too_large', `token exceeds ${maxTokenBytes} bytes`);
+  }
+}
+
+/**
+ * Parses an `Authorization` header value (or a REST API TOKEN event's `authorizationToken`):
+ * exactly one `Bearer` credential, scheme case-insensitive (RFC 9110 §11.1). Two credentials
+ * (a comma-joined header), another scheme or a bare token throw `credential_malformed`.
+ * @throws AuthError `credential_malformed` or `token_too_large`
+ */
+export function parseAuthorization(value: string, maxTokenBytes: number): string {
+  // Leading whitespace is optional whitespace around a field value (RFC 9110 §5.5).
+  const match = CREDENTIALS.exec(value.replace(/^[ \t]+/, ''));
+  if (!match) throw malformed('Authorization header is not one credential');
+  const [, scheme, rest] = match;
+  if (scheme!.toLowerCase() !== 'bearer') {
+    // A bare JWT matches the scheme syntax only when it has no spaces; either way it is not
+    // a Bearer credential.
+    throw malformed('Authorization scheme is not Bearer');
+  }
+  if (rest === undefined || rest === '')
+    throw malformed('Authorization Bearer credential is empty');
+  checkTokenSize(rest, maxTokenBytes);
+  if (!TOKEN68.test(rest)) throw malformed('Authorization header is not one Bearer token');
+  return rest;
+}
+
+/**
+ * Reads the one cookie named `name` from a `Cookie` header (RFC 6265 §5.4). An empty value
+ * counts as absent: a signed-out browser keeps the cookie with an empty value. Two different
+ * non-empty values (a sibling domain may plant a second one) are malformed.
+ */
+export function readCookie(header: string, name: string): string | undefined {
+  let found: string | undefined;
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
+    let value = pair.slice(eq + 1).trim();
+    // RFC 6265 §4.1.1 allows the value in double quotes.
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
+      value = value.slice(1, -1);
+    if (value === '') continue;
+    if (found !== undefined && found !== value) throw malformed(`cookie ${name} appears twice`);
+    found = value;
+  }
+  return found;
+}
+
+/** A bare token from a header, cookie or query parameter: size first, then token68 syntax. */
+function bareToken(value: string, where: string, maxTokenBytes: number): string {
+  checkTokenSize(value, maxTokenBytes);
+  if (!TOKEN68.test(value)) throw malformed(`${where} is not one token`);
+  return value;
+}
+
+/**
+ * Finds the request's credential by the configured sources, in this order: `Authorization`
+ * (when `bearer` is on), the configured header, the cookie (only when no `Authorization`
+ * header is present), then the route's query parameter. A query credential next to any other
+ * credential is malformed (RFC 6750 §2: one method per request).
+ * @returns `undefined` when there is no credential at all.
+ * @throws AuthError `credential_malformed` or `token_too_large`
+ */
+export function extractCredential(
+  req: AuthRequest,
+  settings: CredentialSettings,
+  rule?: RouteRule,
+): Credential | undefined {
+  const max = settings.maxTokenBytes;
+  const found = fromHeaders(req, settings, max);
+  const parameter = rule?.queryParameter;
+  const queryValue = parameter === undefined ? null : req.query(parameter);
+  if (queryValue === null || queryValue === '') return found;
+  if (found) throw malformed('credential sent in more than one way');
+  return { token: bareToken(queryValue, `query parameter ${parameter}`, max), source: 'query' };
+}
+
+function fromHeaders(
+  req: AuthRequest,
+  settings: CredentialSettings,
+  max: number,
+): Credential | undefined {
+  const authorization = settings.bearer ? req.header('authorization') : null;
+  if (authorization !== null)
+    return { token: parseAuthorization(authorization, max), source: 'bearer' };
+
+  if (settings.header !== undefined) {
+    const value = req.header(settings.header);
+    if (value !== null) {
+      const trimmed = value.trim();
+      if (trimmed === '') throw malformed(`${settings.header} header is empty`);
+      return { token: bareToken(trimmed, `${settings.header} header`, max), source: 'header' };
+    }
+  }
+
+  if (settings.cookie !== undefined && req.header('authorization') === null) {
+    const cookieHeader = req.header('cookie');
+    const value = cookieHeader === null ? undefined : readCookie(cookieHeader, settings.cookie);
+    if (value !== undefined) {
+      return { token: bareToken(value, `cookie ${settings.cookie}`, max), source: 'cookie' };
+    }
+  }
+  return undefined;
+}

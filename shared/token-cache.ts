@@ -1,0 +1,96 @@
+/**
+ * A bounded cache of verified tokens, keyed by the exact token string, so a repeated token
+ * costs a map lookup and two comparisons instead of a signature check. Each entry keeps the
+ * window in which the token is valid (its `exp`, `nbf`, `iat` and maximum age, widened by the
+ * issuer's clock tolerance exactly as `jose` widens them); a hit outside the window, or whose
+ * key has left the issuer's key set, is dropped and the token is verified afresh.
+ */
+import type { Identity, KeySource } from './types.ts';
+
+interface Entry {
+  /** The identity as first verified, with `cache: 'token'`. */
+  readonly identity: Identity;
+  /** Valid while `fromSeconds <= now < untilSeconds` (epoch seconds, `now` floored like jose). */
+  readonly fromSeconds: number;
+  readonly untilSeconds: number;
+}
+
+/** The verified-token cache of one authorizer. */
+export class TokenCache {
+  readonly #entries = new Map<string, Entry>();
+  readonly #maxEntries: number;
+
+  /** `maxEntries` 0 disables the cache. */
+  constructor(maxEntries: number) {
+    this.#maxEntries = maxEntries;
+  }
+
+  /** Number of cached tokens. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * The cached identity for `token` if it is still valid at `nowMs` and its key is still
+   * published; otherwise `undefined` (and the entry is forgotten).
+   */
+  get(
+    token: string,
+    nowMs: number,
+    keys: KeySource,
+    source: Identity['source'],
+  ): Identity | undefined {
+    const entry = this.#entries.get(token);
+    if (entry === undefined) return undefined;
+    const now = Math.floor(nowMs / 1000);
+    const { identity } = entry;
+    if (
+      now < entry.fromSeconds ||
+      now >= entry.untilSeconds ||
+      !keys.hasKey(identity.issuer, identity.kid)
+    ) {
+      this.#entries.delete(token);
+      return undefined;
+    }
+    return identity.source === source ? identity : { ...identity, source };
+  }
+
+  /** Remembers a freshly verified identity; the oldest entry goes when the cache is full. */
+  set(token: string, identity: Identity): void {
+    if (this.#maxEntries === 0) return;
+    const window = validityWindow(identity);
+    this.#entries.delete(token);
+    while (this.#entries.size >= this.#maxEntries) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done) break;
+      this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(token, { identity: { ...identity, cache: 'token' }, ...window });
+  }
+
+  /** Forgets every entry (configuration reload, tests). */
+  clear(): void {
+    this.#entries.clear();
+  }
+}
+
+/**
+ * The seconds in which `jose` would accept the token's time claims, for a `now` floored to
+ * whole seconds: `exp <= now - tolerance` is expired, `nbf > now + tolerance` not yet valid,
+ * and with a maximum age `now - iat - tolerance > max` too old, `now - iat < -tolerance` issued
+ * in the future. The claims were type-checked before verification.
+ */
+export function validityWindow(identity: Identity): { fromSeconds: number; untilSeconds: number } {
+  const { payload, issuer } = identity;
+  const tolerance = issuer.clockToleranceSeconds;
+  let from = Number.NEGATIVE_INFINITY;
+  let until = (payload.exp as number) + tolerance;
+  if (typeof payload.nbf === 'number') from = payload.nbf - tolerance;
+  const maxAge = issuer.maxTokenAgeSeconds;
+  if (maxAge !== undefined && typeof payload.iat === 'number') {
+    // `now <= iat + max + tolerance` for integer `now` is `now < floor(...) + 1`.
+    until = Math.min(until, Math.floor(payload.iat + maxAge + tolerance) + 1);
+    from = Math.max(from, payload.iat - tolerance);
+  }
+  return { fromSeconds: from, untilSeconds: until };
+}

@@ -1,0 +1,129 @@
+/**
+ * Reads a compact JWS without trusting it: the header and claims are decoded only to choose the
+ * issuer and the key, and checked for shapes that must never reach the crypto layer (key
+ * material named in the header, `crit`, `none`/HMAC algorithms, claims of the wrong type).
+ * Nothing here decides that a token is valid; everything here may decide that it is not.
+ */
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { AuthError } from './errors.ts';
+
+/** A decoded but unverified token. */
+export interface UntrustedToken {
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly alg: string;
+  readonly kid: string | undefined;
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Header members that name key material or where to fetch it (RFC 7515 §4.1.3-4.1.6). Trusting
+ * any of them lets the token pick its own key (CVE-2018-0114), or makes us fetch an attacker's
+ * URL; keys come from the issuer's configured key set only.
+ */
+const KEY_MATERIAL_MEMBERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
+
+function malformed(message: string, claim?: string): AuthError {
+  return new AuthError('token_malformed', message, claim === undefined ? {} : { claim });
+}
+
+/**
+ * Decodes and checks the protected header. The checks that need no configuration come first:
+ * compact form, key material, `crit`, `alg` shape and the algorithms never accepted.
+ * @throws AuthError `token_malformed`, `token_header_rejected`, `token_unsupported_algorithm`
+ */
+export function readHeader(token: string): {
+  header: Readonly<Record<string, unknown>>;
+  alg: string;
+  kid: string | undefined;
+} {
+  const parts = token.split('.');
+  // RFC 7515 §7.1: three parts. Five parts is a JWE (RFC 7516 §7.1), which we never accept.
+  if (parts.length !== 3)
+    malformedThrow(parts.length === 5 ? 'token is a JWE, not a JWS' : 'token is not a compact JWS');
+  if (!BASE64URL.test(parts[0]!) || !BASE64URL.test(parts[1]!))
+    malformedThrow('token segments are not base64url');
+  if (parts[2] !== '' && !BASE64URL.test(parts[2]!))
+    malformedThrow('token signature is not base64url');
+
+  let header: Record<string, unknown>;
+  try {
+    header = decodeProtectedHeader(token) as Record<string, unknown>;
+  } catch {
+    throw malformed('token header is not a JSON object');
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw malformed('token header is not a JSON object');
+  }
+  for (const member of KEY_MATERIAL_MEMBERS) {
+    if (Object.hasOwn(header, member)) {
+      throw new AuthError('token_header_rejected', `token header names key material (${member})`, {
+        claim: member,
+      });
+    }
+  }
+  // RFC 7515 §4.1.11: a recipient must reject a `crit` it does not understand. We understand
+  // no extension, and an empty or non-array `crit` is itself invalid, so any `crit` is refused.
+  if (Object.hasOwn(header, 'crit')) {
+    throw new AuthError('token_header_rejected', 'token header carries crit', { claim: 'crit' });
+  }
+  const { alg, kid } = header;
+  if (typeof alg !== 'string' || alg === '')
+    throw malformed('token header alg is not a string', 'alg');
+  // RFC 8725 §3.1/§3.2: never `none`, and never an HMAC checked against a public key (C01).
+  if (alg.toLowerCase() === 'none' || /^HS\d+$/i.test(alg)) {
+    throw new AuthError('token_unsupported_algorithm', 'token alg is none or symmetric', {
+      claim: 'alg',
+    });
+  }
+  if (kid !== undefined && typeof kid !== 'string')
+    throw malformed('token header kid is not a string', 'kid');
+  if (parts[2] === '') malformedThrow('token has no signature');
+  return { header, alg, kid };
+}
+
+function malformedThrow(message: string): never {
+  throw malformed(message);
+}
+
+/**
+ * Decodes the claims and checks the types of the claims we read before verification, so a
+ * wrong type becomes `token_malformed` instead of a surprise deeper down (C06): `exp` is
+ * required and must be a finite number (JSON `1e309` parses to Infinity), `nbf` and `iat`
+ * likewise when present, `iss` and `sub` strings.
+ * @throws AuthError `token_malformed`, `token_expired` (no `exp`), `claim_missing` (no `iss`)
+ */
+export function readPayload(token: string): Readonly<Record<string, unknown>> {
+  let payload: Record<string, unknown>;
+  try {
+    payload = decodeJwt(token) as Record<string, unknown>;
+  } catch {
+    throw malformed('token claims are not a JSON object');
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw malformed('token claims are not a JSON object');
+  }
+  if (!Object.hasOwn(payload, 'exp')) {
+    throw new AuthError('token_expired', 'token has no exp', { claim: 'exp' });
+  }
+  for (const claim of ['exp', 'nbf', 'iat'] as const) {
+    if (!Object.hasOwn(payload, claim)) continue;
+    const value = payload[claim];
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw malformed(`token ${claim} is not a finite number`, claim);
+    }
+  }
+  if (!Object.hasOwn(payload, 'iss'))
+    throw new AuthError('claim_missing', 'token has no iss', { claim: 'iss' });
+  if (typeof payload.iss !== 'string') throw malformed('token iss is not a string', 'iss');
+  if (payload.sub !== undefined && typeof payload.sub !== 'string')
+    throw malformed('token sub is not a string', 'sub');
+  return payload;
+}
+
+/** Reads header and claims together. */
+export function readToken(token: string): UntrustedToken {
+  const { header, alg, kid } = readHeader(token);
+  return { header, payload: readPayload(token), alg, kid };
+}

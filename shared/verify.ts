@@ -1,0 +1,256 @@
+/**
+ * Verifies one token against the configuration, in the order DESIGN.md gives: decode without
+ * trust, choose the issuer by exact `iss`, refuse algorithms off the allow-list, get keys from
+ * the key source, choose keys by type/`alg`/`use`/`key_ops`, verify signature and registered
+ * claims with `jose`, then the provider profile. Every failure leaves as an {@link AuthError};
+ * nothing else escapes, and no message carries the token.
+ */
+import {
+  compactVerify,
+  type JWTHeaderParameters,
+  type JWTPayload,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose';
+import { AuthError, type AuthErrorCode } from './errors.ts';
+import { importKey, selectKeys } from './key-select.ts';
+import { checkProfile, IssuerIndex } from './profiles.ts';
+import { scopesOf } from './routes.ts';
+import { readHeader, readPayload } from './token-parts.ts';
+import type {
+  AuthConfig,
+  Identity,
+  IssuerConfig,
+  KeyLookup,
+  KeySource,
+  Runtime,
+  UsableKey,
+} from './types.ts';
+
+/** Verifies tokens for one configuration. */
+export interface Verifier {
+  /** Verifies `token` fully; `source` is recorded in the identity. @throws AuthError */
+  verify(token: string, source: Identity['source']): Promise<Identity>;
+}
+
+/** Builds the verifier of a configuration; the issuer index is built once here. */
+export function createVerifier(config: AuthConfig, runtime: Runtime, keys: KeySource): Verifier {
+  const index = new IssuerIndex(config.issuers);
+  return {
+    async verify(token, source) {
+      try {
+        return await verifyWith(index, runtime, keys, token, source);
+      } catch (error) {
+        throw toAuthError(error, 'token_malformed');
+      }
+    },
+  };
+}
+
+async function verifyWith(
+  index: IssuerIndex,
+  runtime: Runtime,
+  keys: KeySource,
+  token: string,
+  source: Identity['source'],
+): Promise<Identity> {
+  const { alg, kid } = readHeader(token);
+  const payload = readPayload(token);
+  const iss = payload.iss as string;
+  const issuer = index.resolve(iss, payload);
+
+  // The allow-list is the issuer's, never the token's (RFC 8725 §3.1, C01).
+  if (!issuer.algorithms.includes(alg)) {
+    throw new AuthError('token_unsupported_algorithm', 'token alg is not allowed for its issuer', {
+      claim: 'alg',
+      issuer: issuer.issuer,
+    });
+  }
+
+  const lookup = await lookupKeys(keys, issuer, kid);
+  const verified = await verifyWithKeys(token, issuer, iss, alg, kid, lookup.keys, runtime.now());
+  checkProfile(issuer, verified.payload as Record<string, unknown>);
+
+  return {
+    issuer,
+    iss,
+    subject: verified.payload.sub,
+    payload: verified.payload,
+    header: verified.protectedHeader,
+    kid,
+    scopes: scopesOf(verified.payload as Record<string, unknown>),
+    source,
+    cache: lookup.cache,
+  };
+}
+
+/** Key lookup; a key source that throws something other than an AuthError fails closed (503). */
+async function lookupKeys(
+  keys: KeySource,
+  issuer: IssuerConfig,
+  kid: string | undefined,
+): Promise<KeyLookup> {
+  try {
+    return await keys.getKeys(issuer, kid);
+  } catch (error) {
+    throw toAuthError(error, 'key_set_unavailable', issuer);
+  }
+}
+
+/**
+ * Tries the fitting keys in order. A signature mismatch moves on to the next key; any other
+ * failure (a claim, the type) is final, because `jose` checks claims only after the signature.
+ */
+export async function verifyWithKeys(
+  token: string,
+  issuer: IssuerConfig,
+  iss: string,
+  alg: string,
+  kid: string | undefined,
+  published: readonly UsableKey[],
+  nowMs: number,
+): Promise<{ payload: JWTPayload; protectedHeader: JWTHeaderParameters }> {
+  const candidates = selectKeys(published, alg, kid);
+  let lastError: unknown;
+  for (const candidate of candidates) {
+    let key: CryptoKey;
+    try {
+      key = await importKey(candidate, alg);
+    } catch (error) {
+      lastError = error;
+      continue;
+    }
+    try {
+      return await jwtVerify(token, key, {
+        algorithms: [...issuer.algorithms],
+        issuer: iss,
+        audience: issuer.audiences.length > 0 ? [...issuer.audiences] : undefined,
+        clockTolerance: issuer.clockToleranceSeconds,
+        maxTokenAge: issuer.maxTokenAgeSeconds,
+        typ: issuer.typ,
+        requiredClaims: ['exp', ...issuer.requiredClaims],
+        currentDate: new Date(nowMs),
+      });
+    } catch (error) {
+      lastError = error;
+      if (!isSignatureFailure(error)) break;
+    }
+  }
+  throw toAuthError(lastError, 'token_signature_invalid', issuer, kid);
+}
+
+/** A failure that another candidate key might not have: a mismatch, or WebCrypto refusing the key. */
+function isSignatureFailure(error: unknown): boolean {
+  return error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof TypeError;
+}
+
+/**
+ * Checks only the signature, with the same key choice as {@link verifyWithKeys}: for tokens
+ * whose payload is not a claims set (the RFC 7515/7520/8037 examples), and for inspection tools.
+ * `allowed` is the algorithm allow-list. Returns the verified payload bytes.
+ * @throws AuthError
+ */
+export async function verifySignature(
+  token: string,
+  allowed: readonly string[],
+  published: readonly UsableKey[],
+): Promise<Uint8Array> {
+  try {
+    const { alg, kid } = readHeader(token);
+    if (!allowed.includes(alg)) {
+      throw new AuthError('token_unsupported_algorithm', 'token alg is not allowed', {
+        claim: 'alg',
+      });
+    }
+    let lastError: unknown;
+    for (const candidate of selectKeys(published, alg, kid)) {
+      try {
+        const key = await importKey(candidate, alg);
+        return (await compactVerify(token, key, { algorithms: [...allowed] })).payload;
+      } catch (error) {
+        lastError = error;
+        if (!(error instanceof AuthError) && !isSignatureFailure(error)) break;
+      }
+    }
+    throw toAuthError(lastError, 'token_signature_invalid', undefined, kid);
+  } catch (error) {
+    throw toAuthError(error, 'token_malformed');
+  }
+}
+
+/** Maps a `jose` claim failure to our code by the claim it names. */
+function claimCode(claim: string, reason: string): AuthErrorCode {
+  switch (claim) {
+    case 'exp':
+      return reason === 'missing'
+        ? 'token_expired'
+        : reason === 'invalid'
+          ? 'token_malformed'
+          : 'token_expired';
+    case 'nbf':
+      return reason === 'invalid' ? 'token_malformed' : 'token_not_yet_valid';
+    case 'iat':
+      return reason === 'invalid'
+        ? 'token_malformed'
+        : reason === 'missing'
+          ? 'claim_missing'
+          : 'token_too_old';
+    case 'aud':
+      return 'audience_invalid';
+    case 'iss':
+      return reason === 'missing' ? 'claim_missing' : 'issuer_unknown';
+    case 'typ':
+      return 'token_type_invalid';
+    default:
+      return reason === 'invalid' ? 'token_malformed' : 'claim_missing';
+  }
+}
+
+/**
+ * Turns anything thrown on the verification path into an AuthError. `fallback` is the code for
+ * failures that are not JOSE errors (a `TypeError` from WebCrypto, a bug): they fail closed.
+ * Messages are ours, never the library's, so no token content can leak through them.
+ */
+export function toAuthError(
+  error: unknown,
+  fallback: AuthErrorCode,
+  issuer?: IssuerConfig,
+  kid?: string,
+): AuthError {
+  if (error instanceof AuthError) return error;
+  const detail = {
+    ...(issuer ? { issuer: issuer.issuer } : {}),
+    ...(kid !== undefined ? { kid } : {}),
+  };
+  if (
+    error instanceof joseErrors.JWTClaimValidationFailed ||
+    error instanceof joseErrors.JWTExpired
+  ) {
+    const code =
+      error instanceof joseErrors.JWTExpired && error.claim === 'iat'
+        ? 'token_too_old'
+        : claimCode(error.claim, error.reason);
+    return new AuthError(code, `token claim ${error.claim} failed its check`, {
+      ...detail,
+      claim: error.claim,
+    });
+  }
+  if (error instanceof joseErrors.JOSEError) {
+    const code = JOSE_CODES[error.code] ?? fallback;
+    return new AuthError(code, `token rejected (${error.code})`, detail);
+  }
+  return new AuthError(fallback, 'token could not be verified', detail);
+}
+
+const JOSE_CODES: Readonly<Record<string, AuthErrorCode>> = {
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: 'token_signature_invalid',
+  ERR_JOSE_ALG_NOT_ALLOWED: 'token_unsupported_algorithm',
+  ERR_JOSE_NOT_SUPPORTED: 'token_unsupported_algorithm',
+  ERR_JWS_INVALID: 'token_malformed',
+  ERR_JWT_INVALID: 'token_malformed',
+  ERR_JWK_INVALID: 'key_unknown',
+  ERR_JWKS_NO_MATCHING_KEY: 'key_unknown',
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: 'key_unknown',
+  ERR_JWKS_INVALID: 'key_set_invalid',
+  ERR_JWKS_TIMEOUT: 'key_set_unavailable',
+};
