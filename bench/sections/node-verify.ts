@@ -1,0 +1,87 @@
+/**
+ * Verification rate in Node: every contender on the same tokens, one verification in flight,
+ * timed by tinybench. A round runs each contender briefly, in a rotated order; rounds repeat, so
+ * contenders interleave and a slow moment of the machine falls on all of them.
+ *
+ * Cold: each call takes the next token of the pool (the pool is larger than any token cache).
+ * Warm: each call repeats the first token.
+ */
+import { Bench } from 'tinybench';
+import { type Contender, makeContenders, type OursFactory } from '../lib/contenders.ts';
+import type { BenchAlgorithm, Suite } from '../lib/fixtures.ts';
+import { rotate } from '../lib/stats.ts';
+
+/** Verifications per tinybench iteration: amortises the timer over several calls. */
+export const BATCH = 16;
+
+/** Per-round rates (verifications per second) by algorithm, path and contender. */
+export type RateTable = Record<string, Record<'cold' | 'warm', Record<string, number[]>>>;
+
+/** How long each contender runs per round. */
+export interface RoundSettings {
+  rounds: number;
+  /** Milliseconds of measurement per contender per round. */
+  timeMs: number;
+  warmupMs: number;
+}
+
+/** A function that hands out tokens: the pool in turn (cold) or the first token (warm). */
+function tokenSource(tokens: readonly string[], mode: 'cold' | 'warm'): () => string {
+  const first = tokens[0] as string;
+  if (mode === 'warm') return () => first;
+  let i = 0;
+  return () => tokens[i++ % tokens.length] as string;
+}
+
+/** One contender's timed body: `BATCH` verifications in a row, each awaited. */
+function batchOf(contender: Contender, next: () => string): () => Promise<void> {
+  return async () => {
+    for (let i = 0; i < BATCH; i++) await contender.verify(next());
+  };
+}
+
+/**
+ * Runs the Node figures for every suite. `ours` is absent when the core is not built yet; the
+ * table then lacks this project's rows.
+ */
+export async function runNodeVerify(
+  suites: readonly Suite[],
+  settings: RoundSettings,
+  ours: OursFactory | undefined,
+  log: (line: string) => void,
+): Promise<RateTable> {
+  const table: RateTable = {};
+  const prepared = new Map<BenchAlgorithm, Contender[]>();
+  for (const suite of suites) {
+    prepared.set(suite.alg, await makeContenders(suite, ours));
+    table[suite.alg] = { cold: {}, warm: {} };
+  }
+
+  for (let round = 0; round < settings.rounds; round++) {
+    for (const suite of suites) {
+      for (const mode of ['cold', 'warm'] as const) {
+        const bench = new Bench({
+          time: settings.timeMs,
+          warmupTime: settings.warmupMs,
+          iterations: 8,
+          throws: true,
+        });
+        const contenders = rotate(prepared.get(suite.alg) ?? [], round);
+        for (const contender of contenders) {
+          bench.add(contender.id, batchOf(contender, tokenSource(suite.tokens, mode)));
+        }
+        await bench.run();
+        for (const task of bench.tasks) {
+          const result = task.result;
+          if (!('period' in result)) throw new Error(`${task.name} did not complete`);
+          const rate = (1000 * BATCH) / result.period;
+          const rows = table[suite.alg]?.[mode] as Record<string, number[]>;
+          rows[task.name] ??= [];
+          rows[task.name]?.push(rate);
+        }
+      }
+    }
+    log(`  node round ${round + 1}/${settings.rounds} done`);
+  }
+  return table;
+}
