@@ -76,6 +76,8 @@ export function closest(name: string, known: readonly string[]): string | undefi
   for (const candidate of known) {
     const c = candidate.toLowerCase();
     if (c === lower || c === `${lower}s` || `${c}s` === lower) return candidate;
+    // `clockTolerance` for `clockToleranceSeconds`: units left off.
+    if (lower.length >= 4 && c.startsWith(lower)) return candidate;
     const distance = editDistance(lower, c);
     if (distance < bestDistance) {
       best = candidate;

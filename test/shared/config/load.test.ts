@@ -1,0 +1,494 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_DEFAULTS, DEFAULT_ALGORITHMS } from '../../../shared/config/defaults.ts';
+import { loadConfig } from '../../../shared/config/load.ts';
+import { ConfigError } from '../../../shared/errors.ts';
+
+const ISSUER = 'https://issuer.example/';
+
+/** Loads and returns the ConfigError, failing the test when loading succeeds. */
+function configError(env: Record<string, unknown>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const withIssuer = (issuer: object, rest: object = {}) => ({
+  AUTH_CONFIG: JSON.stringify({ issuers: [issuer], ...rest }),
+});
+
+describe('loadConfig from environment variables', () => {
+  it('builds one generic issuer from JWT_ISSUER and JWT_AUDIENCE with every default filled', () => {
+    const config = loadConfig({ JWT_ISSUER: ISSUER, JWT_AUDIENCE: 'api-a, api-b' });
+    expect(config.issuers).toHaveLength(1);
+    const [issuer] = config.issuers;
+    expect(issuer).toMatchObject({
+      issuer: ISSUER,
+      provider: 'generic',
+      audiences: ['api-a', 'api-b'],
+      algorithms: DEFAULT_ALGORITHMS,
+      clockToleranceSeconds: 30,
+      jwksUrl: undefined,
+      maxTokenAgeSeconds: undefined,
+      typ: undefined,
+    });
+    expect(config.cache).toEqual(CONFIG_DEFAULTS.cache);
+    expect(config.credentials).toEqual(CONFIG_DEFAULTS.credentials);
+    expect(config.tokenCacheEntries).toBe(1000);
+    expect(config.routes).toEqual([]);
+    expect(config.realm).toBe('api');
+  });
+
+  it('reads JWKS_URL and JWT_ALGORITHMS for the environment issuer', () => {
+    const config = loadConfig({
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: 'api',
+      JWKS_URL: 'https://issuer.example/keys',
+      JWT_ALGORITHMS: 'RS256, ES256',
+    });
+    expect(config.issuers[0]?.jwksUrl).toBe('https://issuer.example/keys');
+    expect(config.issuers[0]?.algorithms).toEqual(['RS256', 'ES256']);
+  });
+
+  it('ignores unknown environment keys', () => {
+    expect(() =>
+      loadConfig({ JWT_ISSUER: ISSUER, JWT_AUDIENCE: 'a', ORIGIN_URL: 1, PATH: '/bin' }),
+    ).not.toThrow();
+  });
+
+  it('treats blank JWKS_URL, JWT_ALGORITHMS and AUTH_CONFIG as absent', () => {
+    const config = loadConfig({
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: 'a',
+      JWKS_URL: ' ',
+      JWT_ALGORITHMS: '',
+      AUTH_CONFIG: '  ',
+    });
+    expect(config.issuers[0]?.jwksUrl).toBeUndefined();
+    expect(config.issuers[0]?.algorithms).toEqual(DEFAULT_ALGORITHMS);
+  });
+
+  it('adds the environment issuer to the issuers of AUTH_CONFIG', () => {
+    const config = loadConfig({
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: 'a',
+      ...withIssuer({ issuer: 'https://other.example', audiences: 'b' }),
+    });
+    expect(config.issuers.map((i) => i.issuer)).toEqual([ISSUER, 'https://other.example']);
+  });
+});
+
+describe('loadConfig rejects empty and missing required values (C07)', () => {
+  it.each([
+    ['empty JWT_ISSUER', { JWT_ISSUER: '', JWT_AUDIENCE: 'a' }, 'JWT_ISSUER'],
+    ['whitespace JWT_ISSUER', { JWT_ISSUER: ' \t ', JWT_AUDIENCE: 'a' }, 'JWT_ISSUER'],
+    ['empty JWT_AUDIENCE', { JWT_ISSUER: ISSUER, JWT_AUDIENCE: '' }, 'JWT_AUDIENCE'],
+    ['whitespace JWT_AUDIENCE', { JWT_ISSUER: ISSUER, JWT_AUDIENCE: '   ' }, 'JWT_AUDIENCE'],
+    ['a blank item in JWT_AUDIENCE', { JWT_ISSUER: ISSUER, JWT_AUDIENCE: 'a,,b' }, 'JWT_AUDIENCE'],
+    [
+      'a trailing comma in JWT_AUDIENCE',
+      { JWT_ISSUER: ISSUER, JWT_AUDIENCE: 'a,' },
+      'JWT_AUDIENCE',
+    ],
+    ['no JWT_AUDIENCE at all', { JWT_ISSUER: ISSUER }, 'JWT_AUDIENCE'],
+    ['JWT_AUDIENCE without JWT_ISSUER', { JWT_AUDIENCE: 'a' }, 'JWT_ISSUER'],
+    ['nothing configured', {}, 'JWT_ISSUER'],
+    ['a non-string JWT_ISSUER', { JWT_ISSUER: 42, JWT_AUDIENCE: 'a' }, 'JWT_ISSUER'],
+    [
+      'an empty issuer in AUTH_CONFIG',
+      withIssuer({ issuer: '', audiences: 'a' }),
+      'AUTH_CONFIG.issuers[0].issuer',
+    ],
+    [
+      'a whitespace issuer in AUTH_CONFIG',
+      withIssuer({ issuer: '  ', audiences: 'a' }),
+      'AUTH_CONFIG.issuers[0].issuer',
+    ],
+    [
+      'an empty audience string',
+      withIssuer({ issuer: ISSUER, audiences: '' }),
+      'AUTH_CONFIG.issuers[0].audiences',
+    ],
+    [
+      'an empty audience list',
+      withIssuer({ issuer: ISSUER, audiences: [] }),
+      'AUTH_CONFIG.issuers[0].audiences',
+    ],
+    [
+      'a whitespace audience item',
+      withIssuer({ issuer: ISSUER, audiences: ['a', ' '] }),
+      'AUTH_CONFIG.issuers[0].audiences',
+    ],
+    ['missing audiences', withIssuer({ issuer: ISSUER }), 'AUTH_CONFIG.issuers[0].audiences'],
+    ['an empty issuers list', { AUTH_CONFIG: '{"issuers":[]}' }, 'JWT_ISSUER'],
+  ])('rejects %s, naming the option', (_, env, option) => {
+    const error = configError(env as Record<string, unknown>);
+    expect(error.option).toBe(option);
+    expect(error.fix.length).toBeGreaterThan(10);
+    expect(error.message).toContain(option);
+    expect(error.message).toContain('Fix:');
+  });
+
+  it('tells the user how to opt out of the audience check explicitly', () => {
+    const error = configError(withIssuer({ issuer: ISSUER }));
+    expect(error.message).toMatch(/any audience would be accepted/);
+    expect(error.fix).toMatch(/allowAnyAudience: true/);
+  });
+
+  it('accepts an explicit allowAnyAudience opt-out and records no audiences', () => {
+    const config = loadConfig(withIssuer({ issuer: ISSUER, allowAnyAudience: true }));
+    expect(config.issuers[0]?.audiences).toEqual([]);
+  });
+
+  it('rejects allowAnyAudience together with audiences', () => {
+    expect(
+      configError(withIssuer({ issuer: ISSUER, audiences: 'a', allowAnyAudience: true })).option,
+    ).toBe('AUTH_CONFIG.issuers[0].allowAnyAudience');
+  });
+});
+
+describe('loadConfig reports AUTH_CONFIG mistakes with the option path and a fix', () => {
+  it('rejects text that is not JSON', () => {
+    const error = configError({ AUTH_CONFIG: '{issuers: [' });
+    expect(error.option).toBe('AUTH_CONFIG');
+    expect(error.message).toMatch(/not valid JSON/);
+  });
+
+  it.each([['[]'], ['42'], ['"text"'], ['null']])(
+    'rejects JSON %s that is not an object',
+    (text) => {
+      expect(configError({ AUTH_CONFIG: text }).option).toBe('AUTH_CONFIG');
+    },
+  );
+
+  it('accepts AUTH_CONFIG as an object, as a wrangler TOML table arrives', () => {
+    const config = loadConfig({ AUTH_CONFIG: { issuers: [{ issuer: ISSUER, audiences: ['a'] }] } });
+    expect(config.issuers[0]?.audiences).toEqual(['a']);
+  });
+
+  it.each([
+    ['audience', 'audiences'],
+    ['Audiences', 'audiences'],
+    ['jwks_url', 'jwksUrl'],
+    ['algorithm', 'algorithms'],
+    ['clockTolerance', 'clockToleranceSeconds'],
+  ])('rejects the unknown issuer key %s and suggests %s', (typo, right) => {
+    const error = configError(withIssuer({ issuer: ISSUER, audiences: 'a', [typo]: 'x' }));
+    expect(error.option).toBe(`AUTH_CONFIG.issuers[0].${typo}`);
+    expect(error.message).toMatch(/not a known option/);
+    expect(error.fix).toContain(`did you mean \`${right}\``);
+  });
+
+  it('rejects an unknown top-level key with a suggestion', () => {
+    const error = configError({ AUTH_CONFIG: JSON.stringify({ isuers: [] }) });
+    expect(error.option).toBe('AUTH_CONFIG.isuers');
+    expect(error.fix).toContain('`issuers`');
+  });
+
+  it('rejects an unknown key inside routes, credentials and cache', () => {
+    const base = { issuers: [{ issuer: ISSUER, audiences: 'a' }] };
+    expect(
+      configError({
+        AUTH_CONFIG: JSON.stringify({ ...base, routes: [{ path: '/', scope: ['a'] }] }),
+      }).option,
+    ).toBe('AUTH_CONFIG.routes[0].scope');
+    expect(
+      configError({ AUTH_CONFIG: JSON.stringify({ ...base, credentials: { cookies: 'x' } }) })
+        .option,
+    ).toBe('AUTH_CONFIG.credentials.cookies');
+    expect(
+      configError({ AUTH_CONFIG: JSON.stringify({ ...base, cache: { maxAge: 1 } }) }).option,
+    ).toBe('AUTH_CONFIG.cache.maxAge');
+  });
+
+  it.each([
+    [{ clockToleranceSeconds: '30' }, 'clockToleranceSeconds', /must be a number/],
+    [{ clockToleranceSeconds: -1 }, 'clockToleranceSeconds', /at least 0/],
+    [{ clockToleranceSeconds: 1.5 }, 'clockToleranceSeconds', /whole number/],
+    [{ maxTokenAgeSeconds: 0 }, 'maxTokenAgeSeconds', /at least 1/],
+    [{ provider: 'auth1' }, 'provider', /must be one of/],
+    [{ typ: '' }, 'typ', /empty/],
+    [{ requiredClaims: ['sub', ''] }, 'requiredClaims', /empty/],
+    [{ jwksUrl: 'http://keys.example/jwks' }, 'jwksUrl', /http/],
+    [{ jwksUrl: 'ftp://keys.example/jwks' }, 'jwksUrl', /only https/],
+    [{ jwksUrl: 'not a url' }, 'jwksUrl', /not an absolute URL/],
+    [{ jwksUrl: 'https://user:pw@keys.example/' }, 'jwksUrl', /password/],
+  ])('rejects issuer option %j', (extra, field, problem) => {
+    const error = configError(withIssuer({ issuer: ISSUER, audiences: 'a', ...extra }));
+    expect(error.option.startsWith(`AUTH_CONFIG.issuers[0].${field}`)).toBe(true);
+    expect(error.message).toMatch(problem);
+  });
+
+  it.each(['http://127.0.0.1:8787/jwks', 'http://localhost/jwks', 'http://[::1]:9000/jwks'])(
+    'allows the loopback http key-set address %s for development',
+    (jwksUrl) => {
+      expect(
+        loadConfig(withIssuer({ issuer: ISSUER, audiences: 'a', jwksUrl })).issuers[0]?.jwksUrl,
+      ).toBe(jwksUrl);
+    },
+  );
+
+  it('requires a fetchable issuer when keys are discovered, and accepts any issuer string with jwksUrl', () => {
+    expect(
+      configError(withIssuer({ issuer: 'http://issuer.example', audiences: 'a' })).fix,
+    ).toMatch(/jwksUrl/);
+    expect(configError(withIssuer({ issuer: 'joe', audiences: 'a' })).option).toBe(
+      'AUTH_CONFIG.issuers[0].issuer',
+    );
+    const config = loadConfig(
+      withIssuer({ issuer: 'joe', audiences: 'a', jwksUrl: 'https://k.example/' }),
+    );
+    expect(config.issuers[0]?.issuer).toBe('joe');
+  });
+
+  it.each(['HS256', 'HS384', 'HS512', 'none', 'hs256'])(
+    'rejects the algorithm %s as a configuration error (C01)',
+    (alg) => {
+      const error = configError(withIssuer({ issuer: ISSUER, audiences: 'a', algorithms: [alg] }));
+      expect(error.option).toBe('AUTH_CONFIG.issuers[0].algorithms');
+      expect(error.message).toMatch(/never accepted/);
+    },
+  );
+
+  it('rejects HS256 in JWT_ALGORITHMS, naming that variable', () => {
+    expect(
+      configError({ JWT_ISSUER: ISSUER, JWT_AUDIENCE: 'a', JWT_ALGORITHMS: 'RS256,HS256' }).option,
+    ).toBe('JWT_ALGORITHMS');
+  });
+
+  it('rejects an unknown algorithm such as ES256K', () => {
+    expect(
+      configError(withIssuer({ issuer: ISSUER, audiences: 'a', algorithms: 'ES256K' })).message,
+    ).toMatch(/unknown algorithm ES256K/);
+  });
+
+  it('rejects a duplicate issuer, in AUTH_CONFIG and between the environment and AUTH_CONFIG', () => {
+    const twice = {
+      AUTH_CONFIG: JSON.stringify({
+        issuers: [
+          { issuer: ISSUER, audiences: 'a' },
+          { issuer: ISSUER, audiences: 'b' },
+        ],
+      }),
+    };
+    expect(configError(twice).option).toBe('AUTH_CONFIG.issuers[1].issuer');
+    expect(
+      configError({
+        JWT_ISSUER: ISSUER,
+        JWT_AUDIENCE: 'a',
+        ...withIssuer({ issuer: ISSUER, audiences: 'b' }),
+      }).option,
+    ).toBe('JWT_ISSUER');
+  });
+
+  it('trims issuer and audience values', () => {
+    const config = loadConfig(withIssuer({ issuer: ` ${ISSUER} `, audiences: [' a '] }));
+    expect(config.issuers[0]?.issuer).toBe(ISSUER);
+    expect(config.issuers[0]?.audiences).toEqual(['a']);
+  });
+});
+
+describe('loadConfig applies the provider profiles', () => {
+  it('requires the Auth0 issuer to keep its trailing slash', () => {
+    const error = configError(
+      withIssuer({ issuer: 'https://tenant.auth0.com', provider: 'auth0', audiences: 'a' }),
+    );
+    expect(error.option).toBe('AUTH_CONFIG.issuers[0].issuer');
+    expect(error.fix).toContain('https://tenant.auth0.com/');
+  });
+
+  it('requires tokenUse for Cognito, clientIds for access tokens, and no audiences with them', () => {
+    const cognito = {
+      issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X',
+      provider: 'cognito',
+    };
+    expect(configError(withIssuer({ ...cognito, clientIds: 'C1' })).option).toMatch(/tokenUse$/);
+    expect(configError(withIssuer({ ...cognito, tokenUse: 'access' })).option).toMatch(
+      /clientIds$/,
+    );
+    expect(
+      configError(withIssuer({ ...cognito, tokenUse: 'access', clientIds: 'C1', audiences: 'C1' }))
+        .option,
+    ).toMatch(/audiences$/);
+    expect(
+      configError(withIssuer({ ...cognito, tokenUse: 'both', clientIds: 'C1' })).option,
+    ).toMatch(/tokenUse$/);
+    const access = loadConfig(withIssuer({ ...cognito, tokenUse: 'access', clientIds: ['C1'] }))
+      .issuers[0]!;
+    expect(access.audiences).toEqual([]);
+    expect(access.profile).toEqual({ tokenUse: 'access', clientIds: ['C1'] });
+    const id = loadConfig(withIssuer({ ...cognito, tokenUse: 'id', clientIds: ['C1'] }))
+      .issuers[0]!;
+    expect(id.audiences).toEqual(['C1']);
+  });
+
+  it('rejects Cognito options on another provider', () => {
+    expect(
+      configError(withIssuer({ issuer: ISSUER, audiences: 'a', tokenUse: 'access' })).fix,
+    ).toMatch(/cognito/);
+  });
+
+  it('requires authorized parties for Clerk unless the check is waived explicitly', () => {
+    const clerk = { issuer: 'https://clerk.example.dev', provider: 'clerk' };
+    expect(configError(withIssuer(clerk)).option).toBe('AUTH_CONFIG.issuers[0].authorizedParties');
+    expect(
+      loadConfig(withIssuer({ ...clerk, authorizedParties: 'https://app.example' })).issuers[0]
+        ?.audiences,
+    ).toEqual([]);
+    expect(
+      loadConfig(withIssuer({ ...clerk, allowAnyAudience: true })).issuers[0]?.profile,
+    ).toEqual({});
+  });
+
+  it('requires a tenant list for the Entra {tenantid} template and checks the tenant ids', () => {
+    const entra = {
+      issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0',
+      provider: 'entra',
+      audiences: 'api',
+    };
+    expect(configError(withIssuer(entra)).option).toBe('AUTH_CONFIG.issuers[0].tenants');
+    expect(configError(withIssuer({ ...entra, tenants: ['contoso'] })).message).toMatch(
+      /not a tenant GUID/,
+    );
+    expect(
+      configError(withIssuer({ ...entra, tenants: ['*', '72f988bf-86f1-41af-91ab-2d7cd011db47'] }))
+        .message,
+    ).toMatch(/mixes/);
+    expect(loadConfig(withIssuer({ ...entra, tenants: '*' })).issuers[0]?.profile.tenants).toBe(
+      '*',
+    );
+    expect(
+      loadConfig(withIssuer({ ...entra, tenants: ['72F988BF-86F1-41AF-91AB-2D7CD011DB47'] }))
+        .issuers[0]?.profile.tenants,
+    ).toEqual(['72f988bf-86f1-41af-91ab-2d7cd011db47']);
+  });
+
+  it('rejects the {tenantid} template on a provider other than Entra', () => {
+    const error = configError(
+      withIssuer({ issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0', audiences: 'a' }),
+    );
+    expect(error.fix).toMatch(/entra/);
+  });
+});
+
+describe('loadConfig validates routes, credentials and the rest', () => {
+  const base = { issuers: [{ issuer: ISSUER, audiences: 'a' }] };
+  const load = (extra: object) =>
+    loadConfig({ AUTH_CONFIG: JSON.stringify({ ...base, ...extra }) });
+  const fail = (extra: object) =>
+    configError({ AUTH_CONFIG: JSON.stringify({ ...base, ...extra }) });
+
+  it('normalises route rules into declarative data', () => {
+    const config = load({
+      routes: [
+        { path: '/health', public: true },
+        { method: 'get', path: '/public/**', public: true },
+        {
+          methods: ['POST', 'DELETE'],
+          path: '/admin//**',
+          scopes: ['admin'],
+          scopesMatch: 'any',
+          claims: { role: 'admin' },
+        },
+        { path: '/ws', queryParameter: 'access_token' },
+      ],
+    });
+    expect(config.routes).toEqual([
+      { methods: ['*'], path: '/health', require: { kind: 'public' }, queryParameter: undefined },
+      {
+        methods: ['GET'],
+        path: '/public/**',
+        require: { kind: 'public' },
+        queryParameter: undefined,
+      },
+      {
+        methods: ['POST', 'DELETE'],
+        path: '/admin/**',
+        require: {
+          kind: 'token',
+          scopes: ['admin'],
+          scopesMatch: 'any',
+          claims: { role: ['admin'] },
+        },
+        queryParameter: undefined,
+      },
+      {
+        methods: ['*'],
+        path: '/ws',
+        require: { kind: 'token', scopes: [], scopesMatch: 'all', claims: {} },
+        queryParameter: 'access_token',
+      },
+    ]);
+  });
+
+  it.each([
+    [{ path: 'admin' }, 'routes[0].path', /does not start/],
+    [{ path: '/a/**/b' }, 'routes[0].path', /last segment/],
+    [{ path: '/a/b*' }, 'routes[0].path', /mixes/],
+    [{ path: '/a/../b' }, 'routes[0].path', /dot segment/],
+    [{ path: '' }, 'routes[0].path', /empty/],
+    [{ path: '/', method: 'GET', methods: ['POST'] }, 'routes[0].method', /together/],
+    [{ path: '/', methods: [] }, 'routes[0].methods', /empty list/],
+    [{ path: '/', method: 'GET POST' }, 'routes[0].method', /not an HTTP method/],
+    [{ path: '/', public: true, scopes: ['a'] }, 'routes[0].public', /scopes/],
+    [{ path: '/', scopes: ['a b'] }, 'routes[0].scopes', /whitespace/],
+    [{ path: '/', scopesMatch: 'some' }, 'routes[0].scopesMatch', /"all" or "any"/],
+    [{ path: '/', claims: { role: [] } }, 'routes[0].claims.role', /empty list/],
+    [{ path: '/', claims: { role: { a: 1 } } }, 'routes[0].claims.role', /value/],
+  ])('rejects the route %j', (route, option, problem) => {
+    const error = fail({ routes: [route] });
+    expect(error.option).toBe(`AUTH_CONFIG.${option}`);
+    expect(error.message).toMatch(problem);
+  });
+
+  it.each([
+    [{ credentials: { bearer: false } }, 'AUTH_CONFIG.credentials', /every credential source/],
+    [{ credentials: { cookie: '__session;x' } }, 'AUTH_CONFIG.credentials.cookie', /cookie name/],
+    [{ credentials: { cookie: '' } }, 'AUTH_CONFIG.credentials.cookie', /empty/],
+    [{ credentials: { header: 'Bad Header' } }, 'AUTH_CONFIG.credentials.header', /header name/],
+    [
+      { credentials: { maxTokenBytes: 10 } },
+      'AUTH_CONFIG.credentials.maxTokenBytes',
+      /at least 256/,
+    ],
+    [{ forwardClaims: { email: 'Authorization' } }, 'AUTH_CONFIG.forwardClaims.email', /reserved/],
+    [{ forwardClaims: { email: 'X Email' } }, 'AUTH_CONFIG.forwardClaims.email', /header name/],
+    [
+      { identityHeaders: { subject: 'X-A', issuer: 'x-a' } },
+      'AUTH_CONFIG.identityHeaders.issuer',
+      /same header/,
+    ],
+    [{ corsOrigins: ['*'] }, 'AUTH_CONFIG.corsOrigins[0]', /any site/],
+    [{ corsOrigins: ['https://app.example/path'] }, 'AUTH_CONFIG.corsOrigins[0]', /not an origin/],
+    [{ realm: 'a"b' }, 'AUTH_CONFIG.realm', /quotes/],
+    [{ cache: { minMaxAgeSeconds: 900 } }, 'AUTH_CONFIG.cache.defaultMaxAgeSeconds', /outside/],
+    [
+      { cache: { fetchTimeoutSeconds: 0 } },
+      'AUTH_CONFIG.cache.fetchTimeoutSeconds',
+      /greater than 0/,
+    ],
+    [{ tokenCacheEntries: -1 }, 'AUTH_CONFIG.tokenCacheEntries', /at least 0/],
+    [{ forwardAuthorization: 'yes' }, 'AUTH_CONFIG.forwardAuthorization', /true or false/],
+  ])('rejects %j', (extra, option, problem) => {
+    const error = fail(extra);
+    expect(error.option).toBe(option);
+    expect(error.message).toMatch(problem);
+    expect(error.fix).not.toBe('');
+  });
+
+  it('suggests the serialised origin for an origin with a trailing slash', () => {
+    expect(fail({ corsOrigins: ['https://app.example/'] }).fix).toContain('https://app.example');
+  });
+
+  it('keeps configured cache values and fills the others', () => {
+    const config = load({ cache: { defaultMaxAgeSeconds: 300, fetchTimeoutSeconds: 2.5 } });
+    expect(config.cache).toEqual({
+      ...CONFIG_DEFAULTS.cache,
+      defaultMaxAgeSeconds: 300,
+      fetchTimeoutSeconds: 2.5,
+    });
+  });
+});

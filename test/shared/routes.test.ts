@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { AuthError } from '../../shared/errors.ts';
+import { checkRequirement, matchRoute, pathSegments, scopesOf } from '../../shared/routes.ts';
+import type { Identity, Requirement } from '../../shared/types.ts';
+import { config } from './fixtures/setup.ts';
+
+const rules = config({
+  issuers: [{ issuer: 'https://issuer.example/', audiences: 'a' }],
+  routes: [
+    { path: '/health', public: true },
+    { method: 'GET', path: '/public/**', public: true },
+    { methods: ['POST', 'DELETE'], path: '/admin/**', scopes: ['admin'] },
+    { path: '/users/*/profile', scopes: ['profile'] },
+    { path: '/ws', queryParameter: 'access_token' },
+  ],
+}).routes;
+
+const pathOf = (method: string, path: string) => matchRoute(rules, method, path)?.path;
+
+describe('matchRoute', () => {
+  it.each([
+    ['GET', '/health', '/health'],
+    ['POST', '/health', '/health'],
+    ['GET', '/health/', '/health'],
+    ['GET', '/public', '/public/**'],
+    ['GET', '/public/', '/public/**'],
+    ['GET', '/public/a/b/c', '/public/**'],
+    ['get', '/public/a', '/public/**'],
+    ['POST', '/admin/x', '/admin/**'],
+    ['DELETE', '/admin', '/admin/**'],
+    ['GET', '/users/42/profile', '/users/*/profile'],
+    ['GET', '/ws', '/ws'],
+  ])('matches %s %s to the rule %s', (method, path, expected) => {
+    expect(pathOf(method, path)).toBe(expected);
+  });
+
+  it.each([
+    ['POST', '/public/a'],
+    ['GET', '/admin/x'],
+    ['GET', '/users/profile'],
+    ['GET', '/users/1/2/profile'],
+    ['GET', '/healthz'],
+    ['GET', '/publicity'],
+    ['GET', '/'],
+  ])('finds no rule for %s %s (a valid token is then required)', (method, path) => {
+    expect(pathOf(method, path)).toBeUndefined();
+  });
+
+  it('takes the first matching rule', () => {
+    const ordered = config({
+      issuers: [{ issuer: 'https://issuer.example/', audiences: 'a' }],
+      routes: [
+        { path: '/a/**', scopes: ['first'] },
+        { path: '/a/b', public: true },
+      ],
+    }).routes;
+    expect(matchRoute(ordered, 'GET', '/a/b')?.require).toMatchObject({ scopes: ['first'] });
+  });
+
+  it.each([
+    '//admin/x',
+    '/admin//x',
+    '/%61dmin/x',
+    '/%41dmin/x'.replace('%41', '%61'),
+    '/public/../admin/x',
+    '/public/%2e%2e/admin/x',
+    '/./admin/x',
+    '/public/x/../../admin',
+  ])('normalises %s onto the /admin/** rule as an origin would', (path) => {
+    expect(pathOf('POST', path)).toBe('/admin/**');
+  });
+
+  it('keeps an encoded slash inside its segment', () => {
+    expect(pathSegments('/a%2Fb/c')).toEqual(['a%2Fb', 'c']);
+    expect(pathOf('GET', '/users/a%2Fb/profile')).toBe('/users/*/profile');
+  });
+
+  it('ignores a query string or fragment left in the path', () => {
+    expect(pathOf('GET', '/health?x=/admin')).toBe('/health');
+  });
+});
+
+const identity = (payload: Record<string, unknown>): Identity => ({
+  issuer: config({ issuers: [{ issuer: 'https://issuer.example/', audiences: 'a' }] }).issuers[0]!,
+  iss: 'https://issuer.example/',
+  subject: 'u',
+  payload,
+  header: { alg: 'RS256' },
+  kid: undefined,
+  scopes: scopesOf(payload),
+  source: 'bearer',
+  cache: 'hit',
+});
+
+const need = (extra: Partial<Extract<Requirement, { kind: 'token' }>>): Requirement => ({
+  kind: 'token',
+  scopes: [],
+  scopesMatch: 'all',
+  claims: {},
+  ...extra,
+});
+
+function denial(requirement: Requirement, payload: Record<string, unknown>): AuthError | undefined {
+  try {
+    checkRequirement(requirement, identity(payload));
+    return undefined;
+  } catch (error) {
+    expect(error).toBeInstanceOf(AuthError);
+    return error as AuthError;
+  }
+}
+
+describe('scopesOf', () => {
+  it('reads scope as a space-separated string and scp as a string or an array', () => {
+    expect(scopesOf({ scope: 'read  write' })).toEqual(['read', 'write']);
+    expect(scopesOf({ scp: 'read write' })).toEqual(['read', 'write']);
+    expect(scopesOf({ scp: ['read', 'write', 3] })).toEqual(['read', 'write']);
+    expect(scopesOf({ scope: 'a', scp: ['b'] })).toEqual(['a', 'b']);
+    expect(scopesOf({ scope: 42 })).toEqual([]);
+  });
+});
+
+describe('checkRequirement', () => {
+  it('passes public requirements and plain token requirements', () => {
+    expect(denial({ kind: 'public' }, {})).toBeUndefined();
+    expect(denial(need({}), {})).toBeUndefined();
+  });
+
+  it('requires all scopes by default and names them in the error', () => {
+    expect(
+      denial(need({ scopes: ['read', 'write'] }), { scope: 'read write extra' }),
+    ).toBeUndefined();
+    const error = denial(need({ scopes: ['read', 'write'] }), { scope: 'read' });
+    expect(error?.code).toBe('insufficient_scope');
+    expect(error?.detail.requiredScopes).toEqual(['read', 'write']);
+  });
+
+  it('accepts any one scope with scopesMatch any', () => {
+    expect(
+      denial(need({ scopes: ['a', 'b'], scopesMatch: 'any' }), { scp: ['b'] }),
+    ).toBeUndefined();
+    expect(denial(need({ scopes: ['a', 'b'], scopesMatch: 'any' }), { scp: ['c'] })?.code).toBe(
+      'insufficient_scope',
+    );
+  });
+
+  it('does not treat a scope prefix or substring as the scope', () => {
+    expect(denial(need({ scopes: ['admin'] }), { scope: 'administrator admin:read' })?.code).toBe(
+      'insufficient_scope',
+    );
+  });
+
+  it('checks claim values, array members and dotted paths', () => {
+    expect(denial(need({ claims: { role: ['admin'] } }), { role: 'admin' })).toBeUndefined();
+    expect(
+      denial(need({ claims: { role: ['admin'] } }), { role: ['user', 'admin'] }),
+    ).toBeUndefined();
+    expect(
+      denial(need({ claims: { 'realm_access.roles': ['ops'] } }), {
+        realm_access: { roles: ['ops'] },
+      }),
+    ).toBeUndefined();
+    expect(
+      denial(need({ claims: { email_verified: [true] } }), { email_verified: true }),
+    ).toBeUndefined();
+    const error = denial(need({ claims: { role: ['admin'] } }), { role: 'user' });
+    expect(error?.code).toBe('insufficient_scope');
+    expect(error?.detail.claim).toBe('role');
+    expect(denial(need({ claims: { role: ['admin'] } }), {})?.code).toBe('insufficient_scope');
+    expect(
+      denial(need({ claims: { email_verified: [true] } }), { email_verified: 'true' })?.code,
+    ).toBe('insufficient_scope');
+  });
+});
