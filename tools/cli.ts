@@ -1,0 +1,61 @@
+/**
+ * The `edge-jwt` command line: development tools for the authorizer (local identity provider,
+ * token minting, token and key-set inspection, Lambda invocation, configuration checks). Each
+ * command lives in `tools/commands/` and returns a result this file prints.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { registerCheckConfig } from './commands/check-config.ts';
+import { registerInspect } from './commands/inspect.ts';
+import { registerInvoke } from './commands/invoke.ts';
+import { registerJwks } from './commands/jwks.ts';
+import { registerMint } from './commands/mint.ts';
+import { registerStart } from './commands/start.ts';
+import { UsageError } from './lib/output.ts';
+
+/** Builds the program with every command registered. */
+export function buildProgram(): Command {
+  const program = new Command('edge-jwt')
+    .description('Development tools for edge-jwt-authorizer')
+    .showHelpAfterError()
+    .enablePositionalOptions();
+  registerStart(program);
+  registerMint(program);
+  registerInspect(program);
+  registerJwks(program);
+  registerInvoke(program);
+  registerCheckConfig(program);
+  return program;
+}
+
+/** Runs the CLI on `argv` (as `process.argv`); usage mistakes exit 2, failures 1. */
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    const usage = error instanceof UsageError;
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`edge-jwt: ${message}\n`);
+    if (!usage && process.env.EDGE_JWT_DEBUG && error instanceof Error) {
+      process.stderr.write(`${error.stack}\n`);
+    }
+    process.exitCode = usage ? 2 : 1;
+  }
+}
+
+function invokedDirectly(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) await main(process.argv);

@@ -1,0 +1,182 @@
+/**
+ * `check-config`: validates the configuration in `wrangler.toml` (`[vars]` and every
+ * `[env.NAME.vars]`) and in `template.yaml` (each Lambda function's environment, with parameter
+ * defaults) by running the core's `loadConfig` on it, so the messages are exactly the ones the
+ * Worker or the Lambda would log at start-up.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { parse as parseToml } from 'smol-toml';
+import { loadConfig } from '../../shared/config/load.ts';
+import { ConfigError } from '../../shared/errors.ts';
+import {
+  parameterValues,
+  parseTemplate,
+  resolveValue,
+  templateFunctions,
+} from '../config/cloudformation.ts';
+import { type CommandResult, emit, UsageError } from '../lib/output.ts';
+import { repoRoot } from '../lib/paths.ts';
+
+/** The check of one configuration (one vars table, one function). */
+export interface ConfigCheck {
+  file: string;
+  /** `vars`, `env.production.vars`, `function AuthorizerFunction`. */
+  target: string;
+  ok: boolean;
+  /** The start-up error: option, message (with the fix), fix. */
+  error?: { option: string; message: string; fix: string };
+  /** Issuers configured, when valid. */
+  issuers?: string[];
+  /** Values that could not be resolved (a parameter without a default); not an error. */
+  notes: string[];
+}
+
+/** What `check-config` reports. */
+export interface CheckConfigData {
+  ok: boolean;
+  checks: ConfigCheck[];
+}
+
+function check(
+  file: string,
+  target: string,
+  env: Record<string, unknown>,
+  notes: string[],
+): ConfigCheck {
+  try {
+    const config = loadConfig(env);
+    return { file, target, ok: true, issuers: config.issuers.map((i) => i.issuer), notes };
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      return {
+        file,
+        target,
+        ok: false,
+        error: { option: error.option, message: error.message, fix: error.fix },
+        notes,
+      };
+    }
+    throw error;
+  }
+}
+
+/** Checks every vars table of a wrangler.toml. */
+export async function checkWrangler(file: string): Promise<ConfigCheck[]> {
+  let document: Record<string, unknown>;
+  try {
+    document = parseToml(await readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new UsageError(`${file} is not valid TOML: ${message}`);
+  }
+  const tables: [string, Record<string, unknown>][] = [
+    ['vars', (document.vars ?? {}) as Record<string, unknown>],
+  ];
+  const environments = (document.env ?? {}) as Record<string, { vars?: Record<string, unknown> }>;
+  for (const [name, environment] of Object.entries(environments)) {
+    // wrangler does not inherit [vars] into an environment: an env without vars has none.
+    if (environment?.vars) tables.push([`env.${name}.vars`, environment.vars]);
+  }
+  return tables.map(([target, vars]) => check(file, target, vars, []));
+}
+
+/** Checks each Lambda function's environment in a SAM/CloudFormation template. */
+export async function checkTemplate(
+  file: string,
+  overrides: Record<string, string> = {},
+): Promise<ConfigCheck[]> {
+  let template: Record<string, unknown>;
+  try {
+    template = parseTemplate(await readFile(file, 'utf8'));
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new UsageError(`${file} is not a readable template: ${message}`);
+  }
+  const parameters = parameterValues(template, overrides);
+  const functions = templateFunctions(template);
+  return functions.map(({ name, variables }) => {
+    const env: Record<string, unknown> = {};
+    const notes: string[] = [];
+    for (const [variable, value] of Object.entries(variables)) {
+      const resolved = resolveValue(value, parameters);
+      if (resolved.ok) env[variable] = resolved.value;
+      else notes.push(`${variable}: ${resolved.reason}`);
+    }
+    return check(file, `function ${name}`, env, notes);
+  });
+}
+
+function render(data: CheckConfigData): string {
+  const lines: string[] = [];
+  for (const item of data.checks) {
+    const where = `${item.file} ${item.target}`;
+    if (item.ok) lines.push(`ok    ${where}: issuers ${item.issuers?.join(', ')}`);
+    else lines.push(`error ${where}`, `      ${item.error?.message}`);
+    for (const note of item.notes) lines.push(`      note: ${note}`);
+  }
+  if (data.checks.length === 0)
+    lines.push('nothing to check: no vars and no Lambda environment found');
+  lines.push('', data.ok ? 'Configuration is valid.' : 'Configuration has errors (see above).');
+  return lines.join('\n');
+}
+
+/** Options of `check-config`. */
+export interface CheckConfigOptions {
+  wrangler?: string;
+  template?: string;
+  /** `Name=Value` parameter overrides for the template. */
+  parameter?: string[];
+}
+
+/** Runs `check-config`; with neither file named, checks the repository's two files. */
+export async function runCheckConfig(
+  options: CheckConfigOptions,
+): Promise<CommandResult<CheckConfigData>> {
+  const named = options.wrangler !== undefined || options.template !== undefined;
+  const wrangler = options.wrangler ?? (named ? undefined : resolve(repoRoot, 'wrangler.toml'));
+  const template = options.template ?? (named ? undefined : resolve(repoRoot, 'template.yaml'));
+  const overrides: Record<string, string> = {};
+  for (const assignment of options.parameter ?? []) {
+    const at = assignment.indexOf('=');
+    if (at <= 0) throw new UsageError(`--parameter expects Name=Value, got "${assignment}"`);
+    overrides[assignment.slice(0, at)] = assignment.slice(at + 1);
+  }
+
+  const checks: ConfigCheck[] = [];
+  for (const [file, run] of [
+    [wrangler, checkWrangler],
+    [template, (path: string) => checkTemplate(path, overrides)],
+  ] as const) {
+    if (file === undefined) continue;
+    if (!existsSync(file)) throw new UsageError(`${file} does not exist`);
+    checks.push(...(await run(file)));
+  }
+  const ok = checks.every((item) => item.ok);
+  const data = { ok, checks };
+  return { exitCode: ok ? 0 : 1, data, text: render(data) };
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Adds `check-config` to the program. */
+export function registerCheckConfig(program: Command): void {
+  program
+    .command('check-config')
+    .description(
+      'validate wrangler.toml vars and template.yaml Lambda environment with the start-up checks',
+    )
+    .option('--wrangler <file>', 'a wrangler.toml to check (default: the repository’s)')
+    .option('--template <file>', 'a SAM template.yaml to check (default: the repository’s)')
+    .option(
+      '--parameter <Name=Value>',
+      'template parameter value, as --parameter-overrides; repeatable',
+      collect,
+    )
+    .option('--json', 'print the checks as JSON')
+    .action(async (options: CheckConfigOptions & { json?: boolean }) => {
+      emit(await runCheckConfig(options), options.json === true);
+    });
+}

@@ -1,0 +1,177 @@
+/**
+ * `invoke`: runs the bundled Lambda authorizer (`dist/lambda/index.mjs`, what SAM deploys) on an
+ * event file or a generated event, with a token, and prints the policy or the failure. With
+ * `--jwks <file>` the key set is served from a loopback server, so nothing leaves the machine.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Command } from 'commander';
+import { type ConfigSourceOptions, configEnvironment } from '../inspect/setup.ts';
+import {
+  EVENT_KINDS,
+  type EventKind,
+  eventKindOf,
+  generateEvent,
+  withToken,
+} from '../invoke/events.ts';
+import { type InvocationResult, invokeBundle } from '../invoke/run-bundle.ts';
+import { type CommandResult, emit, indent, UsageError } from '../lib/output.ts';
+import { existingFile, lambdaBundle } from '../lib/paths.ts';
+import { readTokenArgument } from './inspect.ts';
+
+/** Options of `invoke`. */
+export interface InvokeOptions extends ConfigSourceOptions {
+  token?: string;
+  type?: string;
+  method?: string;
+  path?: string;
+  jwks?: string;
+  /** `iam` or `simple` (AUTHORIZER_RESPONSE). */
+  response?: string;
+  bundle?: string;
+}
+
+/** What `invoke` reports. */
+export interface InvokeData {
+  event: string;
+  /** `policy`, `simple`, `unauthorized` or `error`. */
+  outcome: 'policy' | 'simple' | 'unauthorized' | 'error';
+  response?: unknown;
+  error?: string;
+  logs: string[];
+}
+
+/** Serves one file at `/jwks.json` on loopback for the bundle's key-set fetch. */
+async function serveFile(body: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((_req, res) => {
+    res
+      .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=600' })
+      .end(body);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/jwks.json`,
+    close: () => new Promise((done) => server.close(() => done())),
+  };
+}
+
+/** Points every configured issuer at `url`: `JWKS_URL`, and `jwksUrl` inside AUTH_CONFIG. */
+function redirectKeySets(env: Record<string, unknown>, url: string): void {
+  if (env.JWT_ISSUER !== undefined) env.JWKS_URL = url;
+  const raw = env.AUTH_CONFIG;
+  const config = typeof raw === 'string' && raw.trim() !== '' ? JSON.parse(raw) : raw;
+  if (
+    config &&
+    typeof config === 'object' &&
+    Array.isArray((config as { issuers?: unknown }).issuers)
+  ) {
+    for (const issuer of (config as { issuers: Record<string, unknown>[] }).issuers)
+      issuer.jwksUrl = url;
+    env.AUTH_CONFIG = JSON.stringify(config);
+  }
+}
+
+function outcomeOf(result: InvocationResult): InvokeData['outcome'] {
+  if (!result.ok) return result.error === 'Unauthorized' ? 'unauthorized' : 'error';
+  const response = result.response as { isAuthorized?: unknown } | null;
+  return response && typeof response === 'object' && 'isAuthorized' in response
+    ? 'simple'
+    : 'policy';
+}
+
+function render(data: InvokeData): string {
+  const lines = [`Event: ${data.event}`];
+  if (data.outcome === 'unauthorized')
+    lines.push('Result: failed with "Unauthorized" (API Gateway answers 401)');
+  else if (data.outcome === 'error')
+    lines.push(`Result: failed with "${data.error}" (API Gateway answers 500)`);
+  else lines.push('Result:', indent(JSON.stringify(data.response, null, 2)));
+  if (data.logs.length > 0) lines.push('', 'Log lines:', indent(data.logs.join('\n')));
+  return lines.join('\n');
+}
+
+/** Runs `invoke`. Exit code 0 for a policy or simple answer, 1 for a failure. */
+export async function runInvoke(
+  eventFile: string | undefined,
+  options: InvokeOptions,
+): Promise<CommandResult<InvokeData>> {
+  const bundle = options.bundle ?? lambdaBundle;
+  if (!existsSync(bundle)) {
+    throw new UsageError(`${bundle} does not exist: run \`npm run build:lambda\` first`);
+  }
+  const method = (options.method ?? 'GET').toUpperCase();
+  const path = options.path ?? '/';
+
+  let event: Record<string, unknown>;
+  if (eventFile !== undefined) {
+    const file = existingFile(eventFile);
+    if (!file) throw new UsageError(`${eventFile} does not exist`);
+    event = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    if (options.token !== undefined) event = withToken(event, options.token);
+  } else {
+    const kind = (options.type ?? 'token') as EventKind;
+    if (!EVENT_KINDS.includes(kind))
+      throw new UsageError(`--type must be one of ${EVENT_KINDS.join(', ')}`);
+    event = generateEvent(kind, method, path, options.token);
+  }
+
+  const env = await configEnvironment(options);
+  if (options.response !== undefined) env.AUTHORIZER_RESPONSE = options.response;
+  let server: { url: string; close(): Promise<void> } | undefined;
+  if (options.jwks !== undefined) {
+    const file = existingFile(options.jwks);
+    if (!file) throw new UsageError(`${options.jwks} does not exist`);
+    server = await serveFile(await readFile(file, 'utf8'));
+    redirectKeySets(env, server.url);
+  }
+
+  try {
+    const stringEnv = Object.fromEntries(
+      Object.entries(env).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+    );
+    const result = await invokeBundle(bundle, event, stringEnv);
+    const data: InvokeData = {
+      event: eventKindOf(event),
+      outcome: outcomeOf(result),
+      ...(result.ok ? { response: result.response } : { error: result.error }),
+      logs: result.logs,
+    };
+    const exitCode = data.outcome === 'policy' || data.outcome === 'simple' ? 0 : 1;
+    return { exitCode, data, text: render(data) };
+  } finally {
+    await server?.close();
+  }
+}
+
+/** Adds `invoke` to the program. */
+export function registerInvoke(program: Command): void {
+  program
+    .command('invoke')
+    .description('run the bundled Lambda authorizer on an event (file or generated) with a token')
+    .argument('[event]', 'an API Gateway authorizer event JSON file (default: generate one)')
+    .option('--token <token>', 'the token to put in the event ("-" reads stdin)')
+    .option('--type <kind>', `generated event: ${EVENT_KINDS.join(', ')}`, 'token')
+    .option('--method <method>', 'generated event method', 'GET')
+    .option('--path <path>', 'generated event path', '/')
+    .option('--response <mode>', 'AUTHORIZER_RESPONSE: iam or simple (payload 2.0 only)')
+    .option('--jwks <file>', 'serve this key-set file on loopback instead of fetching')
+    .option('--config <json|file>', 'AUTH_CONFIG as JSON text or a JSON file')
+    .option('--wrangler <file>', "use this wrangler.toml's [vars] instead of the environment")
+    .option('--issuer <iss>', 'JWT_ISSUER')
+    .option('--audience <aud>', 'JWT_AUDIENCE (comma-separated)')
+    .option('--jwks-url <url>', 'JWKS_URL')
+    .option('--algorithms <list>', 'JWT_ALGORITHMS (comma-separated)')
+    .option('--bundle <file>', 'the bundle to run (default dist/lambda/index.mjs)')
+    .option('--json', 'print the result as JSON')
+    .action(async (eventFile: string | undefined, options: InvokeOptions & { json?: boolean }) => {
+      const token = options.token !== undefined ? readTokenArgument(options.token) : undefined;
+      const result = await runInvoke(eventFile, {
+        ...options,
+        ...(token !== undefined ? { token } : {}),
+      });
+      emit(result, options.json === true);
+    });
+}

@@ -1,0 +1,178 @@
+/**
+ * Reads a SAM/CloudFormation template far enough to check the authorizer's configuration:
+ * the short-form intrinsic tags (`!Ref`, `!Sub`, `!GetAtt`, ...) parse, and the Lambda
+ * functions' environment variables resolve against the parameters' defaults (or values the
+ * user supplies, as `sam deploy --parameter-overrides` would).
+ */
+import { parse, type Tags } from 'yaml';
+
+/** An intrinsic function kept as data: `{ fn: 'Ref', arg: 'JwtIssuer' }`. */
+export interface Intrinsic {
+  readonly fn: string;
+  readonly arg: unknown;
+}
+
+const INTRINSICS = [
+  'Ref',
+  'Sub',
+  'GetAtt',
+  'Join',
+  'If',
+  'Equals',
+  'Not',
+  'And',
+  'Or',
+  'FindInMap',
+  'Select',
+  'Split',
+  'ImportValue',
+  'Base64',
+  'Cidr',
+  'GetAZs',
+  'Condition',
+  'Transform',
+  'ToJsonString',
+  'Length',
+];
+
+/** yaml custom tags for every intrinsic, in scalar, sequence and mapping form. */
+function intrinsicTags(): Tags {
+  return INTRINSICS.flatMap((fn) =>
+    (['scalar', 'seq', 'map'] as const).map((collection) => ({
+      tag: `!${fn}`,
+      ...(collection === 'scalar' ? {} : { collection }),
+      resolve: (value: unknown) => ({
+        fn,
+        arg:
+          typeof value === 'object' && value !== null && 'toJSON' in value
+            ? (value as { toJSON(): unknown }).toJSON()
+            : value,
+      }),
+    })),
+  ) as unknown as Tags;
+}
+
+/** Parses template text; intrinsics become {@link Intrinsic} objects. */
+export function parseTemplate(text: string): Record<string, unknown> {
+  const document = parse(text, { customTags: intrinsicTags() }) as unknown;
+  if (typeof document !== 'object' || document === null) {
+    throw new Error('the template is not a YAML mapping');
+  }
+  return document as Record<string, unknown>;
+}
+
+/** Values for the pseudo parameters, so `!Sub` of an ARN still resolves for a check. */
+const PSEUDO: Record<string, string> = {
+  'AWS::Region': 'us-east-1',
+  'AWS::AccountId': '123456789012',
+  'AWS::Partition': 'aws',
+  'AWS::StackName': 'stack',
+  'AWS::URLSuffix': 'amazonaws.com',
+};
+
+/** What a value resolved to, or why it could not be. */
+export type Resolved =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly reason: string };
+
+function isIntrinsic(value: unknown): value is Intrinsic {
+  return typeof value === 'object' && value !== null && 'fn' in value && 'arg' in value;
+}
+
+/** Also accepts the long form (`{ "Ref": "X" }`, `{ "Fn::Sub": "..." }`). */
+function asIntrinsic(value: unknown): Intrinsic | undefined {
+  if (isIntrinsic(value)) return value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value);
+  if (entries.length !== 1) return undefined;
+  const [key, arg] = entries[0] as [string, unknown];
+  if (key === 'Ref') return { fn: 'Ref', arg };
+  if (key.startsWith('Fn::')) return { fn: key.slice(4), arg };
+  return undefined;
+}
+
+/** Resolves a value against parameter values. Only `Ref`, `Sub` and `Join` are evaluated. */
+export function resolveValue(value: unknown, parameters: Record<string, string>): Resolved {
+  const intrinsic = asIntrinsic(value);
+  if (!intrinsic) return { ok: true, value };
+
+  if (intrinsic.fn === 'Ref' && typeof intrinsic.arg === 'string') {
+    const name = intrinsic.arg;
+    const found = parameters[name] ?? PSEUDO[name];
+    return found !== undefined
+      ? { ok: true, value: found }
+      : { ok: false, reason: `!Ref ${name} has no default value; pass --parameter ${name}=...` };
+  }
+  if (intrinsic.fn === 'Sub') {
+    const [template, variables] = Array.isArray(intrinsic.arg)
+      ? [intrinsic.arg[0], (intrinsic.arg[1] ?? {}) as Record<string, unknown>]
+      : [intrinsic.arg, {}];
+    if (typeof template !== 'string') return { ok: false, reason: '!Sub without a string' };
+    let problem: string | undefined;
+    const text = template.replace(/\$\{([^}!]+)\}/g, (whole, name: string) => {
+      const local = variables[name];
+      const resolved =
+        local !== undefined
+          ? resolveValue(local, parameters)
+          : resolveValue({ fn: 'Ref', arg: name }, parameters);
+      if (resolved.ok && typeof resolved.value !== 'object') return String(resolved.value);
+      problem ??= resolved.ok ? `\${${name}} is not a plain value` : resolved.reason;
+      return whole;
+    });
+    return problem === undefined ? { ok: true, value: text } : { ok: false, reason: problem };
+  }
+  if (intrinsic.fn === 'Join' && Array.isArray(intrinsic.arg)) {
+    const [separator, items] = intrinsic.arg as [unknown, unknown];
+    if (typeof separator !== 'string' || !Array.isArray(items)) {
+      return { ok: false, reason: '!Join needs a separator and a list' };
+    }
+    const parts: string[] = [];
+    for (const item of items) {
+      const resolved = resolveValue(item, parameters);
+      if (!resolved.ok) return resolved;
+      parts.push(String(resolved.value));
+    }
+    return { ok: true, value: parts.join(separator) };
+  }
+  return { ok: false, reason: `!${intrinsic.fn} is evaluated only at deploy time` };
+}
+
+/** Parameter defaults, overridden by `overrides`. */
+export function parameterValues(
+  template: Record<string, unknown>,
+  overrides: Record<string, string>,
+): Record<string, string> {
+  const values: Record<string, string> = {};
+  const parameters = (template.Parameters ?? {}) as Record<string, { Default?: unknown }>;
+  for (const [name, parameter] of Object.entries(parameters)) {
+    if (parameter?.Default !== undefined) values[name] = String(parameter.Default);
+  }
+  return { ...values, ...overrides };
+}
+
+/** A Lambda function of the template with its merged environment (Globals first). */
+export interface TemplateFunction {
+  readonly name: string;
+  readonly variables: Record<string, unknown>;
+}
+
+const FUNCTION_TYPES = new Set(['AWS::Serverless::Function', 'AWS::Lambda::Function']);
+
+/** The template's functions that have environment variables. */
+export function templateFunctions(template: Record<string, unknown>): TemplateFunction[] {
+  const globals = (template.Globals as { Function?: { Environment?: { Variables?: unknown } } })
+    ?.Function?.Environment?.Variables;
+  const resources = (template.Resources ?? {}) as Record<string, Record<string, unknown>>;
+  const functions: TemplateFunction[] = [];
+  for (const [name, resource] of Object.entries(resources)) {
+    if (!FUNCTION_TYPES.has(String(resource?.Type))) continue;
+    const properties = (resource.Properties ?? {}) as { Environment?: { Variables?: unknown } };
+    const own = properties.Environment?.Variables;
+    const variables = {
+      ...((globals ?? {}) as Record<string, unknown>),
+      ...((own ?? {}) as Record<string, unknown>),
+    };
+    if (Object.keys(variables).length > 0) functions.push({ name, variables });
+  }
+  return functions;
+}

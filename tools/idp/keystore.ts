@@ -1,0 +1,118 @@
+/**
+ * The local identity provider's signing keys: one generated key pair per algorithm, kept in a
+ * file under `node_modules/.cache` so that `npm start` and `npm run mint` sign with the same keys
+ * across runs. These are development keys for loopback use only; nothing here is ever deployed.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { repoRoot } from '../lib/paths.ts';
+
+/** Algorithms the local provider can sign with. */
+export const LOCAL_ALGORITHMS = ['RS256', 'RS384', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
+
+/** One of {@link LOCAL_ALGORITHMS}. */
+export type LocalAlgorithm = (typeof LOCAL_ALGORITHMS)[number];
+
+/** A signing key of the local provider. */
+export interface LocalKey {
+  readonly kid: string;
+  readonly alg: LocalAlgorithm;
+  readonly privateKey: CryptoKey;
+  /** The public JWK as the provider publishes it (`kid`, `alg`, `use: sig`). */
+  readonly publicJwk: JWK;
+}
+
+/** The provider's keys, in publication order. */
+export interface KeyStore {
+  readonly keys: readonly LocalKey[];
+  /** The key with this `kid`, or the first key for `alg` when `kid` is absent. */
+  find(options: { kid?: string; alg?: string }): LocalKey | undefined;
+  /** The public JWK Set document. */
+  jwks(): { keys: JWK[] };
+}
+
+/** Where the keys live unless `EDGE_JWT_KEYS` or an explicit path says otherwise. */
+export function defaultKeyFile(): string {
+  return (
+    process.env.EDGE_JWT_KEYS ??
+    resolve(repoRoot, 'node_modules/.cache/edge-jwt-authorizer/local-idp-keys.json')
+  );
+}
+
+interface StoredKey {
+  kid: string;
+  alg: LocalAlgorithm;
+  privateJwk: JWK;
+}
+
+/** The `kid` the local provider gives its key for `alg`: readable in logs and tokens. */
+export function localKid(alg: LocalAlgorithm): string {
+  return `local-${alg.toLowerCase()}`;
+}
+
+async function generate(alg: LocalAlgorithm): Promise<StoredKey> {
+  const options = alg === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { extractable: true };
+  const { privateKey } = await generateKeyPair(alg, options);
+  return { kid: localKid(alg), alg, privateJwk: await exportJWK(privateKey) };
+}
+
+/** The public half of a private JWK: drops every private member (RFC 7518 §6.2.2, §6.3.2). */
+function publicPart(privateJwk: JWK): JWK {
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, ...rest } = privateJwk;
+  return rest;
+}
+
+async function toLocalKey(stored: StoredKey): Promise<LocalKey> {
+  const privateKey = (await importJWK(stored.privateJwk, stored.alg)) as CryptoKey;
+  const publicJwk: JWK = {
+    ...publicPart(stored.privateJwk),
+    kid: stored.kid,
+    alg: stored.alg,
+    use: 'sig',
+  };
+  return { kid: stored.kid, alg: stored.alg, privateKey, publicJwk };
+}
+
+async function readStored(file: string): Promise<StoredKey[] | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as { keys?: StoredKey[] };
+    return Array.isArray(parsed.keys) ? parsed.keys : undefined;
+  } catch {
+    // A missing or unreadable file just means "generate new keys".
+    return undefined;
+  }
+}
+
+/**
+ * Loads the key store from `file`, generating (and saving) a key for every algorithm that is
+ * missing. `persist: false` keeps freshly generated keys in memory only (tests).
+ */
+export async function loadKeyStore(
+  options: { file?: string; persist?: boolean } = {},
+): Promise<KeyStore> {
+  const file = options.file ?? defaultKeyFile();
+  const persist = options.persist ?? true;
+  const stored = (persist ? await readStored(file) : undefined) ?? [];
+
+  let changed = false;
+  for (const alg of LOCAL_ALGORITHMS) {
+    if (!stored.some((key) => key.alg === alg)) {
+      stored.push(await generate(alg));
+      changed = true;
+    }
+  }
+  if (persist && changed) {
+    await mkdir(dirname(file), { recursive: true });
+    // Private keys: readable by the owner only.
+    await writeFile(file, `${JSON.stringify({ keys: stored }, null, 2)}\n`, { mode: 0o600 });
+  }
+
+  const keys = await Promise.all(stored.map(toLocalKey));
+  return {
+    keys,
+    find: ({ kid, alg }) =>
+      kid !== undefined ? keys.find((key) => key.kid === kid) : keys.find((key) => key.alg === alg),
+    jwks: () => ({ keys: keys.map((key) => key.publicJwk) }),
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * What to change, for each reason code: the one sentence `inspect` prints under a refusal. The
+ * reason itself comes from the core (an AuthError code); this file only turns it into advice,
+ * using the token's decoded claims and the configuration to be specific.
+ */
+import type { AuthError, AuthErrorCode } from '../../shared/errors.ts';
+import type { AuthConfig, IssuerConfig } from '../../shared/types.ts';
+import { isoOfSeconds } from '../lib/time.ts';
+
+/** What the advice may refer to. */
+export interface AdviceContext {
+  readonly error: AuthError;
+  readonly header: Readonly<Record<string, unknown>> | undefined;
+  readonly payload: Readonly<Record<string, unknown>> | undefined;
+  readonly config: AuthConfig;
+  readonly issuer: IssuerConfig | undefined;
+  readonly atMs: number;
+}
+
+const list = (items: readonly unknown[]) => items.map((item) => String(item)).join(', ');
+
+type Advisor = (context: AdviceContext) => string;
+
+const ADVICE: { readonly [C in AuthErrorCode]: Advisor } = {
+  credential_missing: () => 'send the token as "Authorization: Bearer <token>"',
+  credential_malformed: () =>
+    'send exactly one credential: "Authorization: Bearer <token>" with one space-free token',
+  token_too_large: ({ config }) =>
+    `the token is over credentials.maxTokenBytes (${config.credentials.maxTokenBytes}); ` +
+    'raise that limit if such tokens are expected, or ask the issuer for fewer claims',
+  token_malformed: ({ error }) =>
+    `the token itself is broken (${error.message}); copy the whole compact JWS ` +
+    '(three base64url parts joined by dots) and check the issuer signs JWTs, not JWEs',
+  token_unsupported_algorithm: ({ header, issuer }) =>
+    `the token is signed with ${String(header?.alg)}, which is not on the allow-list` +
+    (issuer ? ` (${list(issuer.algorithms)})` : '') +
+    '; add it to the issuer\'s "algorithms" (JWT_ALGORITHMS) if the issuer really signs with it ' +
+    '(symmetric HS* and "none" can never be allowed)',
+  token_header_rejected: () =>
+    'the header names key material (jwk, jku, x5u, x5c) or an unknown "crit" extension; ' +
+    'keys come only from the configured key set, so the issuer must not send these',
+  token_signature_invalid: ({ header }) =>
+    `the signature does not verify with the key "${String(header?.kid ?? '(no kid)')}"; the ` +
+    'token was altered, or signed by another key with the same kid (check the key-set address)',
+  token_expired: ({ payload, atMs }) =>
+    'exp' in (payload ?? {})
+      ? `the token expired at ${isoOfSeconds(payload?.exp)} (checked at ` +
+        `${new Date(atMs).toISOString()}); get a fresh token, or use --at to check it at an ` +
+        'earlier instant'
+      : 'the token has no exp; the gate requires one: configure the issuer to set it',
+  token_not_yet_valid: ({ payload }) =>
+    `the token is valid only from ${isoOfSeconds(payload?.nbf)} (nbf); check the clocks of ` +
+    'the issuer and this machine, or raise clockToleranceSeconds a little',
+  token_too_old: ({ payload, issuer }) =>
+    `the token was issued at ${isoOfSeconds(payload?.iat)}, ` +
+    (issuer?.maxTokenAgeSeconds !== undefined
+      ? `older than maxTokenAgeSeconds (${issuer.maxTokenAgeSeconds}) or in the future; `
+      : 'in the future; ') +
+    'get a fresh token, or raise maxTokenAgeSeconds',
+  token_type_invalid: ({ header, issuer }) =>
+    `the header typ is "${String(header?.typ ?? '(none)')}" but the issuer expects ` +
+    `"${issuer?.typ}"; set the issuer's "typ" to what its tokens carry, or remove it`,
+  claim_missing: ({ error }) =>
+    `the token lacks the required claim "${error.detail.claim ?? '?'}"; remove it from ` +
+    '"requiredClaims" or have the issuer include it',
+  issuer_unknown: ({ payload, config }) =>
+    `the token's iss is "${String(payload?.iss)}", which is not configured (configured: ` +
+    `${list(config.issuers.map((i) => i.issuer)) || 'none'}); set JWT_ISSUER (or add an ` +
+    'issuer to AUTH_CONFIG.issuers) to exactly this value, trailing slash included',
+  audience_invalid: ({ payload, issuer }) =>
+    `the token's aud is ${JSON.stringify(payload?.aud ?? null)}, the issuer accepts ` +
+    `${list(issuer?.audiences ?? [])}; add the token's audience to JWT_AUDIENCE (or the ` +
+    'issuer\'s "audiences") if this API is what the token is for, or request a token for this API',
+  profile_check_failed: ({ error, issuer }) =>
+    `the ${issuer?.provider ?? 'provider'} profile check on "${error.detail.claim ?? '?'}" ` +
+    `failed (${error.message}); ` +
+    profileHint(error.detail.claim),
+  key_unknown: ({ header }) =>
+    `no key in the issuer's key set fits kid "${String(header?.kid ?? '(none)')}" and alg ` +
+    `${String(header?.alg)}; check the key-set address (jwks --help) or wait for the ` +
+    "provider's rotation to publish the key",
+  key_set_unavailable: ({ error }) =>
+    `${error.message}; check the address and that this machine can reach it, or pass ` +
+    '--jwks <file> with a saved copy',
+  key_set_invalid: ({ error }) => `${error.message}`,
+  insufficient_scope: ({ error }) =>
+    error.detail.claim !== undefined
+      ? `the route requires a value of claim "${error.detail.claim}" the token does not have; ` +
+        'request a token with it, or change the route rule'
+      : `the route requires scope(s) ${list(error.detail.requiredScopes ?? [])}; request a ` +
+        'token with them, or change the route rule',
+  origin_rejected: () =>
+    'a cookie credential on an unsafe method needs an Origin header listed in corsOrigins ' +
+    "(or the issuer's authorizedParties)",
+};
+
+function profileHint(claim: string | undefined): string {
+  switch (claim) {
+    case 'azp':
+      return 'add the token\'s azp to the issuer\'s "authorizedParties"';
+    case 'token_use':
+      return 'set "tokenUse" to the kind of token you send (access or id)';
+    case 'client_id':
+      return 'add the token\'s client_id to "clientIds"';
+    case 'tid':
+      return 'add the token\'s tid to "tenants" (or "*" to accept any tenant explicitly)';
+    default:
+      return "compare the claim with the issuer's profile settings";
+  }
+}
+
+/** The advice for a refusal. */
+export function adviceFor(context: AdviceContext): string {
+  return ADVICE[context.error.code](context);
+}
