@@ -14,6 +14,7 @@ import type {
   KeyLookup,
   KeySetCache,
   KeySetStatus,
+  KeySetStore,
   Runtime,
 } from '../types.ts';
 import { discoveryUrl } from './discovery.ts';
@@ -76,20 +77,17 @@ export function createKeySetCache(config: AuthConfig, runtime: Runtime): KeySetC
   const failureActive = (entry: Entry, now: number): boolean =>
     entry.failure !== undefined && now < entry.failure.until;
 
-  /** Reads the store tier into memory when it holds a newer set. Returns whether it did. */
-  async function fromStore(entry: Entry): Promise<boolean> {
-    if (!runtime.store) return false;
-    const now = runtime.now();
-    const oldest = now - policy.staleWindowSeconds * 1000;
-    const set = await readSnapshot(runtime.store, entry.id, oldest);
-    if (!set) return false;
+  /** Reads the store tier into memory when it holds a newer set than memory does. */
+  async function fromStore(entry: Entry, store: KeySetStore): Promise<void> {
+    const oldest = runtime.now() - policy.staleWindowSeconds * 1000;
+    const set = await readSnapshot(store, entry.id, oldest);
+    if (!set) return;
     counters.storeHits += 1;
-    if (entry.set && entry.set.fetchedAt >= set.fetchedAt) return false;
+    if (entry.set && entry.set.fetchedAt >= set.fetchedAt) return;
     // A stored set does not clear a failure this isolate saw; only a fetch does.
     const failure = entry.failure;
     install(entry, set);
     entry.failure = failure;
-    return true;
   }
 
   /**
@@ -141,12 +139,17 @@ export function createKeySetCache(config: AuthConfig, runtime: Runtime): KeySetC
     kid: string | undefined,
   ): Promise<UpdateSource> {
     const run = async (): Promise<UpdateSource> => {
-      if (await fromStore(entry)) {
+      const store = runtime.store;
+      if (store) {
+        await fromStore(entry, store);
+        // Memory may also have been filled meanwhile by a concurrent caller's update.
         const set = entry.set;
         if (isFresh(set, runtime.now()) && selectKeys(set, kid).length > 0) return 'store';
       }
       return (await fromNetwork(entry, issuer, true)) ? 'failed' : 'network';
     };
+    // Claimed before any await, so concurrent callers holding a stale set see it at once.
+    entry.updateStartedAt = runtime.now();
     if (!runtime.shareInFlight) return run();
     if (!entry.inFlight) {
       entry.inFlight = run().finally(() => {
@@ -226,14 +229,15 @@ export function createKeySetCache(config: AuthConfig, runtime: Runtime): KeySetC
   }
 
   /**
-   * Whether another caller started a network update so recently that it may still be running.
-   * On a runtime that does not share, a caller holding a stale set serves it instead of starting
-   * a second fetch; after the fetch timeout the update is over either way.
+   * Whether another caller started an update so recently that it may still be running. On a
+   * runtime that does not share, a caller holding a stale set serves it instead of starting a
+   * second fetch; after the fetch timeouts the update is over either way.
    */
   function refreshUnderway(entry: Entry, now: number): boolean {
     if (runtime.shareInFlight) return false;
-    const last = entry.lastNetworkAt;
-    return last !== undefined && now - last < policy.fetchTimeoutSeconds * 1000;
+    const started = entry.updateStartedAt;
+    // Discovery and the key set each get one timeout, so an update ends within two.
+    return started !== undefined && now - started < 2 * policy.fetchTimeoutSeconds * 1000;
   }
 
   return {

@@ -41,6 +41,8 @@ export interface Entry {
   failure: Failure | undefined;
   /** Start of the last network fetch (or unknown-`kid` update), for the cooldown. */
   lastNetworkAt: number | undefined;
+  /** Start of the last update by any caller, so others serve a stale set meanwhile. */
+  updateStartedAt: number | undefined;
   /** The `jwks_uri` found by discovery, and until when it is fresh. */
   discovered: { readonly url: string; readonly freshUntil: number } | undefined;
   /** Incremented each time a set is installed; lets adapters log skipped keys once per fetch. */
@@ -56,6 +58,7 @@ export function createEntry(id: string): Entry {
     set: undefined,
     failure: undefined,
     lastNetworkAt: undefined,
+    updateStartedAt: undefined,
     discovered: undefined,
     generation: 0,
     inFlight: undefined,

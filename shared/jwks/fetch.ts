@@ -34,64 +34,72 @@ export async function fetchBounded(
 ): Promise<FetchResult> {
   const controller = new AbortController();
   const timeoutMs = Math.max(1, Math.round(options.timeoutSeconds * 1000));
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // The deadline rejects on its own as well as aborting: a `fetch` that ignores its signal
+  // (or a body that never ends) must not hold the caller past the timeout.
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(
+        unavailable(url, `no answer within ${options.timeoutSeconds} s (fetchTimeoutSeconds)`),
+      );
+    }, timeoutMs);
+  });
+  const work = exchange(fetchFn, url, options, now, controller.signal);
+  work.catch(() => undefined);
   try {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (options.etag) headers['if-none-match'] = options.etag;
-    if (options.lastModified) headers['if-modified-since'] = options.lastModified;
-
-    let response: Response;
-    try {
-      // `redirect: 'manual'`: a key-set address that moved is an operator matter; following it
-      // silently would let whoever controls the redirect target choose our keys.
-      response = await fetchFn(url, {
-        method: 'GET',
-        headers,
-        redirect: 'manual',
-        signal: controller.signal,
-      });
-    } catch (error) {
-      throw unavailable(
-        url,
-        controller.signal.aborted
-          ? `no answer within ${options.timeoutSeconds} s (fetchTimeoutSeconds)`
-          : `request failed (${describe(error)})`,
-      );
-    }
-
-    if (response.status === 304) {
-      await discard(response);
-      return { status: 304, headers: response.headers };
-    }
-    if ((response.status >= 300 && response.status < 400) || response.type === 'opaqueredirect') {
-      const location = response.headers.get('location');
-      await discard(response);
-      throw unavailable(
-        url,
-        `answered with redirect ${response.status}${location ? ` to ${location}` : ''}; ` +
-          'redirects are not followed, configure the final address',
-      );
-    }
-    if (response.status !== 200) {
-      await discard(response);
-      const retryAfter = retryAfterSeconds(response.headers, now);
-      throw unavailable(url, `answered with status ${response.status}`, retryAfter);
-    }
-
-    const body = await readCapped(response, options.maxResponseBytes, url, controller.signal);
-    return { status: 200, headers: response.headers, body };
+    return await Promise.race([work, deadline]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** Reads the body as UTF-8, stopping as soon as it passes `maxBytes`. */
-async function readCapped(
-  response: Response,
-  maxBytes: number,
+/** The request and the reading of its answer, without the deadline. */
+async function exchange(
+  fetchFn: typeof fetch,
   url: string,
+  options: FetchOptions,
+  now: number,
   signal: AbortSignal,
-): Promise<string> {
+): Promise<FetchResult> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.etag) headers['if-none-match'] = options.etag;
+  if (options.lastModified) headers['if-modified-since'] = options.lastModified;
+
+  let response: Response;
+  try {
+    // `redirect: 'manual'`: a key-set address that moved is an operator matter; following it
+    // silently would let whoever controls the redirect target choose our keys.
+    response = await fetchFn(url, { method: 'GET', headers, redirect: 'manual', signal });
+  } catch (error) {
+    throw unavailable(url, `request failed (${describe(error)})`);
+  }
+
+  if (response.status === 304) {
+    await discard(response);
+    return { status: 304, headers: response.headers };
+  }
+  if ((response.status >= 300 && response.status < 400) || response.type === 'opaqueredirect') {
+    const location = response.headers.get('location');
+    await discard(response);
+    throw unavailable(
+      url,
+      `answered with redirect ${response.status}${location ? ` to ${location}` : ''}; ` +
+        'redirects are not followed, configure the final address',
+    );
+  }
+  if (response.status !== 200) {
+    await discard(response);
+    const retryAfter = retryAfterSeconds(response.headers, now);
+    throw unavailable(url, `answered with status ${response.status}`, retryAfter);
+  }
+
+  const body = await readCapped(response, options.maxResponseBytes, url);
+  return { status: 200, headers: response.headers, body };
+}
+
+/** Reads the body as UTF-8, stopping as soon as it passes `maxBytes`. */
+async function readCapped(response: Response, maxBytes: number, url: string): Promise<string> {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await discard(response);
@@ -115,12 +123,7 @@ async function readCapped(
     }
   } catch (error) {
     if (error instanceof AuthError) throw error;
-    throw unavailable(
-      url,
-      signal.aborted
-        ? 'body not received within the fetch timeout'
-        : `body read failed (${describe(error)})`,
-    );
+    throw unavailable(url, `body read failed (${describe(error)})`);
   }
 
   const bytes = new Uint8Array(total);
