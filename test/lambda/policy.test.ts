@@ -1,0 +1,290 @@
+/**
+ * The policy compiler against an IAM evaluator (C20): what API Gateway allows with the cached
+ * policy of a token must never be more than what the route rules allow for that token, on any
+ * route, in any spelling of a path; and where the rules are exact, exactly that.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compilePolicy, isCatchAll, rulePatterns } from '../../lambda/policy.ts';
+import { checkRequirement, matchRoute } from '../../shared/routes.ts';
+import type { Identity, Requirement, RouteRule } from '../../shared/types.ts';
+import { allows, evaluate, resourceMatches } from './iam.ts';
+
+const PREFIX = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/';
+
+function rule(methods: string[], path: string, require: Requirement): RouteRule {
+  return { methods, path, require, queryParameter: undefined };
+}
+const needs = (...scopes: string[]): Requirement => ({
+  kind: 'token',
+  scopes,
+  scopesMatch: 'all',
+  claims: {},
+});
+const PUBLIC: Requirement = { kind: 'public' };
+
+/** A verified identity holding `scopes`, enough for `checkRequirement`. */
+function identityWith(scopes: string[]): Identity {
+  return { scopes, payload: { scope: scopes.join(' ') } } as unknown as Identity;
+}
+
+function meets(candidate: RouteRule, identity: Identity): boolean {
+  try {
+    checkRequirement(candidate.require, identity);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What the rules decide: first match wins, no match needs only a valid token. */
+function rulesAllow(rules: RouteRule[], identity: Identity, method: string, path: string): boolean {
+  const matched = matchRoute(rules, method, path);
+  return matched === undefined || meets(matched, identity);
+}
+
+function policyFor(rules: RouteRule[], scopes: string[]) {
+  const identity = identityWith(scopes);
+  return compilePolicy(rules, (r) => meets(r, identity), PREFIX).document as unknown as {
+    Statement: { Action: string; Effect: string; Resource: string }[];
+  };
+}
+
+/** The ARN API Gateway evaluates for a request: prefix, method, path without its first `/`. */
+const arnOf = (method: string, path: string) => `${PREFIX}${method}/${path.slice(1)}`;
+
+describe('the IAM evaluator used by these tests', () => {
+  it('lets an explicit Deny override an Allow', () => {
+    const document = {
+      Statement: [
+        { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${PREFIX}*/*` },
+        { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: `${PREFIX}POST/orders` },
+      ],
+    };
+
+    expect(evaluate(document, arnOf('POST', '/orders'))).toBe('explicit-deny');
+    expect(evaluate(document, arnOf('GET', '/orders'))).toBe('allow');
+    expect(evaluate({ Statement: [] }, arnOf('GET', '/orders'))).toBe('implicit-deny');
+  });
+
+  it('matches a resource star across slashes and a question mark as one character', () => {
+    expect(resourceMatches('a/*', 'a/b/c')).toBe(true);
+    expect(resourceMatches('a/?', 'a/b')).toBe(true);
+    expect(resourceMatches('a/?', 'a/bc')).toBe(false);
+    expect(resourceMatches('a.b', 'axb')).toBe(false);
+  });
+});
+
+describe('compilePolicy (C20)', () => {
+  const rules = [
+    rule(['GET'], '/users/*', needs('users:read')),
+    rule(['POST'], '/orders', needs('orders:write')),
+  ];
+
+  it('answers a second route from the policy produced for the first when the rules allow both', () => {
+    const document = policyFor(rules, ['users:read', 'orders:write']);
+
+    // Produced while authorizing GET /users/42; API Gateway reuses it for POST /orders.
+    expect(allows(document, arnOf('GET', '/users/42'))).toBe(true);
+    expect(allows(document, arnOf('POST', '/orders'))).toBe(true);
+    expect(allows(document, arnOf('DELETE', '/anything/else'))).toBe(true);
+  });
+
+  it('denies the second route from the cached policy when the token lacks its scope', () => {
+    const document = policyFor(rules, ['users:read']);
+
+    expect(allows(document, arnOf('GET', '/users/42'))).toBe(true);
+    expect(evaluate(document, arnOf('POST', '/orders'))).toBe('explicit-deny');
+    expect(evaluate(document, arnOf('POST', '/orders/'))).toBe('explicit-deny');
+    expect(allows(document, arnOf('GET', '/orders'))).toBe(true);
+  });
+
+  it('scopes every statement to the prefix of the event ARN and never names one method ARN', () => {
+    const document = policyFor(rules, ['users:read']);
+
+    expect(document.Statement.length).toBeGreaterThan(1);
+    for (const statement of document.Statement) {
+      expect(statement.Action).toBe('execute-api:Invoke');
+      expect(statement.Resource.startsWith(PREFIX)).toBe(true);
+    }
+    expect(document.Statement.map((s) => s.Resource)).not.toEqual([arnOf('GET', '/users/42')]);
+  });
+
+  it('allows the whole stage with one statement when the token meets every rule', () => {
+    const document = policyFor(rules, ['users:read', 'orders:write']);
+
+    expect(document.Statement).toEqual([
+      { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${PREFIX}*/*` },
+    ]);
+  });
+
+  it('denies the whole stage when a catch-all rule is unmet and nothing earlier is met', () => {
+    const document = policyFor([rule(['*'], '/**', needs('admin'))], []);
+
+    expect(document.Statement).toEqual([
+      { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: `${PREFIX}*/*` },
+    ]);
+  });
+
+  it('allows only the public prefix before an unmet catch-all, in no other spelling', () => {
+    const document = policyFor(
+      [rule(['GET'], '/public/**', PUBLIC), rule(['*'], '/**', needs('admin'))],
+      [],
+    );
+
+    expect(allows(document, arnOf('GET', '/public'))).toBe(true);
+    expect(allows(document, arnOf('GET', '/public/a/b'))).toBe(true);
+    expect(allows(document, arnOf('POST', '/public/a'))).toBe(false);
+    expect(allows(document, arnOf('GET', '/admin'))).toBe(false);
+    expect(allows(document, arnOf('GET', '/public/../admin'))).toBe(false);
+    expect(allows(document, arnOf('GET', '/public/%2e%2e/admin'))).toBe(false);
+    expect(allows(document, arnOf('GET', '/publicity'))).toBe(false);
+  });
+
+  it('refuses the percent-encoded and doubled-slash spellings of a denied path', () => {
+    const document = policyFor([rule(['*'], '/admin/**', needs('admin'))], []);
+
+    expect(allows(document, arnOf('GET', '/users'))).toBe(true);
+    for (const path of [
+      '/admin',
+      '/admin/',
+      '/admin/x',
+      '/%61dmin',
+      '/%61DMIN',
+      '//admin',
+      '/x/../admin',
+    ]) {
+      expect(allows(document, arnOf('GET', path)), path).toBe(false);
+    }
+  });
+
+  it('drops the rules after the first catch-all, which can never match', () => {
+    const document = policyFor(
+      [rule(['*'], '/**', needs('a')), rule(['GET'], '/never', needs('b'))],
+      ['a'],
+    );
+
+    expect(document.Statement).toEqual([
+      { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${PREFIX}*/*` },
+    ]);
+  });
+});
+
+describe('rulePatterns', () => {
+  it('marks literal paths with listed methods exact and single-segment stars not exact', () => {
+    expect(rulePatterns(rule(['GET', 'POST'], '/orders', PUBLIC))).toEqual({
+      resources: ['GET/orders', 'GET/orders/', 'POST/orders', 'POST/orders/'],
+      exact: true,
+    });
+    expect(rulePatterns(rule(['GET'], '/users/*', PUBLIC))).toEqual({
+      resources: ['GET/users/*'],
+      exact: false,
+    });
+    expect(rulePatterns(rule(['*'], '/orders', PUBLIC)).exact).toBe(false);
+    expect(rulePatterns(rule(['GET'], '/', PUBLIC)).resources).toEqual(['GET/']);
+    expect(isCatchAll(rule(['*'], '/**', PUBLIC))).toBe(true);
+  });
+});
+
+// Random rule lists, tokens and requests, including spellings the core normalises.
+const SEGMENTS = ['users', 'orders', 'admin', 'public', '42'];
+const ruleArb = fc
+  .record({
+    methods: fc.constantFrom(['*'], ['GET'], ['POST'], ['GET', 'POST']),
+    segments: fc.array(fc.constantFrom(...SEGMENTS, '*'), { maxLength: 3 }),
+    rest: fc.boolean(),
+    require: fc.constantFrom<Requirement>(PUBLIC, needs(), needs('a'), needs('b'), needs('a', 'b')),
+  })
+  .map(({ methods, segments, rest, require }) =>
+    rule(methods, `/${[...segments, ...(rest ? ['**'] : [])].join('/')}`, require),
+  );
+const pathArb = fc
+  .array(fc.constantFrom(...SEGMENTS, '', '.', '..', '%61dmin', 'us%65rs', 'a%2Fb', 'x:y'), {
+    maxLength: 4,
+  })
+  .map((segments) => `/${segments.join('/')}`);
+const scopesArb = fc.subarray(['a', 'b']);
+const methodArb = fc.constantFrom('GET', 'POST', 'DELETE');
+
+describe('compilePolicy against the rules, on random input', () => {
+  it('never lets the cached policy allow a request the rules refuse', () => {
+    fc.assert(
+      fc.property(
+        fc.array(ruleArb, { maxLength: 5 }),
+        scopesArb,
+        methodArb,
+        pathArb,
+        (rules, scopes, method, path) => {
+          const document = policyFor(rules, scopes);
+          if (allows(document, arnOf(method, path))) {
+            expect(rulesAllow(rules, identityWith(scopes), method, path)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('allows every request when the token meets every rule', () => {
+    fc.assert(
+      fc.property(
+        fc.array(ruleArb, { maxLength: 5 }),
+        methodArb,
+        pathArb,
+        (rules, method, path) => {
+          expect(allows(policyFor(rules, ['a', 'b']), arnOf(method, path))).toBe(true);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('agrees with the rules on canonical paths when rules use listed methods and literals', () => {
+    const literalRule = fc
+      .record({
+        methods: fc.constantFrom(['GET'], ['POST'], ['GET', 'POST']),
+        segments: fc.array(fc.constantFrom(...SEGMENTS), { maxLength: 2 }),
+        rest: fc.boolean(),
+        require: fc.constantFrom<Requirement>(PUBLIC, needs('a'), needs('b')),
+      })
+      .map(({ methods, segments, rest, require }) =>
+        rule(methods, `/${[...segments, ...(rest ? ['**'] : [])].join('/')}`, require),
+      );
+    const canonicalPath = fc
+      .array(fc.constantFrom(...SEGMENTS), { maxLength: 3 })
+      .map((segments) => `/${segments.join('/')}`);
+    fc.assert(
+      fc.property(
+        fc.array(literalRule, { maxLength: 4 }),
+        scopesArb,
+        methodArb,
+        canonicalPath,
+        (rules, scopes, method, path) => {
+          // Overlapping rules may refuse more than the rules (documented); disjoint ones agree.
+          const overlapping = rules.some((r, i) =>
+            rules.slice(i + 1).some((later) => overlaps(r, later)),
+          );
+          fc.pre(!overlapping);
+          const expected = rulesAllow(rules, identityWith(scopes), method, path);
+          expect(allows(policyFor(rules, scopes), arnOf(method, path))).toBe(expected);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+/** Whether two literal rules can match one request (same method, one path a prefix-match). */
+function overlaps(a: RouteRule, b: RouteRule): boolean {
+  if (!a.methods.some((m) => b.methods.includes(m))) return false;
+  const sa = a.path.split('/').filter(Boolean);
+  const sb = b.path.split('/').filter(Boolean);
+  const restA = sa.at(-1) === '**';
+  const restB = sb.at(-1) === '**';
+  const fa = restA ? sa.slice(0, -1) : sa;
+  const fb = restB ? sb.slice(0, -1) : sb;
+  const common = Math.min(fa.length, fb.length);
+  for (let i = 0; i < common; i++) if (fa[i] !== fb[i]) return false;
+  if (fa.length === fb.length) return true;
+  return fa.length < fb.length ? restA : restB;
+}
