@@ -59,7 +59,7 @@ export async function runStart(options: {
   const demo = await startDemo(timeoutMs !== undefined ? { timeoutMs } : {});
 
   let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
+  const stop = async (signal: NodeJS.Signals, exitCode = 0) => {
     // A second Ctrl-C while stopping must not start a second shutdown.
     if (stopping) return;
     stopping = true;
@@ -69,11 +69,30 @@ export async function runStart(options: {
     await demo.stop();
     await clearSession();
     process.stderr.write('Stopped.\n');
-    process.exit(0);
+    process.exit(exitCode);
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   process.on('SIGHUP', stop);
+  // `npm start` runs us under `sh -c`, which dies on SIGTERM without passing it on: when our
+  // parent goes away, we are reparented, and stop as if signalled.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop('SIGHUP');
+  }, 500).unref();
+  void demo.workerExited.then(() => {
+    if (stopping) return;
+    process.stderr.write('wrangler dev exited on its own; stopping the rest.\n');
+    void stop('SIGTERM', 1);
+  });
+  // Last resort if this process dies some other way: never leave workerd running.
+  process.on('exit', () => {
+    try {
+      process.kill(-demo.wranglerPgid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  });
 
   await writeSession({
     pid: process.pid,

@@ -61,6 +61,8 @@ export interface Demo {
   requests: DemoRequest[];
   /** The wrangler process group, so callers can check that nothing is left. */
   wranglerPgid: number;
+  /** Settles if `wrangler dev` exits on its own (or when stopped). */
+  workerExited: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -146,6 +148,7 @@ export async function startDemo(options: { timeoutMs?: number } = {}): Promise<D
       token,
       requests,
       wranglerPgid: worker.pgid,
+      workerExited: worker.exited,
       stop: stopAll,
     };
   } catch (error) {

@@ -15,6 +15,8 @@ export interface WranglerDev {
   readonly pgid: number;
   /** Recent output, for error messages. */
   output(): string;
+  /** Settles when the wrangler process exits, for whatever reason. */
+  readonly exited: Promise<void>;
   /** Stops the whole process group: SIGTERM, then SIGKILL after a grace period. */
   stop(): Promise<void>;
 }
@@ -132,6 +134,7 @@ export async function startWranglerDev(options: {
   });
   const pgid = child.pid;
   if (pgid === undefined) throw new Error('could not start wrangler dev');
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
 
   let log = '';
   const keep = (chunk: Buffer) => {
@@ -153,6 +156,7 @@ export async function startWranglerDev(options: {
     url,
     pgid,
     output: () => log,
+    exited,
     stop: () => stopGroup(pgid),
   };
 }
