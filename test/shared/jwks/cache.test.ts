@@ -112,3 +112,134 @@ describe('key-set cache tiers', () => {
     expect(cache.hasKey(issuer, 'nope')).toBe(false);
   });
 });
+
+describe('refresh for the scheduled handler', () => {
+  it('fetches even while the set is fresh and writes the store before resolving', async () => {
+    const store = memoryStore();
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time, { store }));
+    await cache.getKeys(issuer, 'k1');
+    provider.route('/jwks.json', {
+      body: jwks(k1, k2),
+      headers: { 'cache-control': 'max-age=600' },
+    });
+
+    await cache.refresh(issuer);
+
+    expect(provider.count('/jwks.json')).toBe(2);
+    expect(cache.hasKey(issuer, 'k2')).toBe(true);
+    expect(store.data.get(issuer.jwksUrl as string)?.keys).toHaveLength(2);
+  });
+
+  it('throws the failure code and keeps the last good set', async () => {
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time));
+    await cache.getKeys(issuer, 'k1');
+    provider.route('/jwks.json', { status: 500 });
+
+    expect(await codeOf(cache.refresh(issuer))).toBe('key_set_unavailable');
+    expect((await cache.getKeys(issuer, 'k1')).cache).toBe('hit');
+  });
+
+  it('refreshes every issuer once per address and collects failures', async () => {
+    provider.route('/bad.json', {
+      body: '<html></html>',
+      headers: { 'content-type': 'text/html' },
+    });
+    const twin = issuerConfig(`${provider.url}/twin`, `${provider.url}/jwks.json`);
+    const bad = issuerConfig(`${provider.url}/bad`, `${provider.url}/bad.json`);
+    const cache = createKeySetCache(authConfig([issuer, twin, bad]), runtime(time));
+
+    const results = await cache.refreshAll();
+
+    expect(results).toEqual([
+      { issuer: issuer.issuer, ok: true },
+      { issuer: twin.issuer, ok: true },
+      { issuer: bad.issuer, ok: false, code: 'key_set_invalid' },
+    ]);
+    expect(provider.count('/jwks.json')).toBe(1);
+  });
+});
+
+describe('status for the adapters log lines', () => {
+  it('lists the skipped keys and moves the generation once per fetch', async () => {
+    provider.route('/jwks.json', {
+      body: { keys: [k1.publicJwk, { ...k1.publicJwk, kid: 'enc', use: 'enc' }] },
+    });
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time));
+
+    await cache.getKeys(issuer, 'k1');
+    await cache.getKeys(issuer, 'k1');
+    const status = cache.status(issuer);
+
+    expect(status).toMatchObject({
+      jwksUrl: issuer.jwksUrl,
+      usableKeys: 1,
+      skipped: [{ kid: 'enc', reason: 'use is "enc", not "sig"' }],
+      generation: 1,
+      lastFailure: undefined,
+    });
+    time.advance(601);
+    await cache.getKeys(issuer, 'k1');
+    expect(cache.status(issuer).generation).toBe(2);
+  });
+
+  it('reports the last failure with its code and message', async () => {
+    provider.route('/jwks.json', { body: { keys: 'x' } });
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time));
+
+    await codeOf(cache.getKeys(issuer, 'k1'));
+
+    expect(cache.status(issuer).lastFailure).toEqual({
+      code: 'key_set_invalid',
+      message: expect.stringContaining('"keys" is not an array'),
+      at: time.now(),
+    });
+  });
+
+  it('reports an empty state for an issuer never looked up', () => {
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time));
+    expect(cache.status(issuer)).toMatchObject({ usableKeys: 0, generation: 0, skipped: [] });
+    expect(cache.hasKey(issuer, 'k1')).toBe(false);
+  });
+});
+
+describe('only key-set errors escape', () => {
+  it('ignores a store whose reads and writes throw', async () => {
+    const store = {
+      get: () => Promise.reject(new Error('kv down')),
+      put: () => Promise.reject(new Error('kv down')),
+    };
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time, { store }));
+
+    expect((await cache.getKeys(issuer, 'k1')).cache).toBe('miss');
+  });
+
+  it('ignores damaged snapshots in the store', async () => {
+    const store = memoryStore();
+    const url = issuer.jwksUrl as string;
+    store.data.set(url, { keys: 'x', fetchedAt: 'never' } as never);
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time, { store }));
+
+    expect((await cache.getKeys(issuer, 'k1')).cache).toBe('miss');
+    store.data.set(url, { keys: [{ kty: 'oct', k: 'AA' }], fetchedAt: 0, freshUntil: 9e15 });
+    const again = createKeySetCache(authConfig([issuer]), runtime(time, { store }));
+    expect((await again.getKeys(issuer, 'k1')).cache).toBe('miss');
+  });
+
+  it('turns a fetch that throws synchronously into key_set_unavailable', async () => {
+    const fetchFn = (() => {
+      throw new Error('not a web fetch');
+    }) as unknown as typeof fetch;
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time, { fetch: fetchFn }));
+
+    expect(await codeOf(cache.getKeys(issuer, 'k1'))).toBe('key_set_unavailable');
+  });
+
+  it('answers key_set_invalid for an issuer that cannot be discovered', async () => {
+    const plain = issuerConfig('http://issuer.example', undefined);
+    const cache = createKeySetCache(authConfig([plain]), runtime(time));
+
+    expect(await codeOf(cache.getKeys(plain, 'k1'))).toBe('key_set_invalid');
+    expect(cache.hasKey(plain, 'k1')).toBe(false);
+    expect(cache.status(plain).usableKeys).toBe(0);
+  });
+});

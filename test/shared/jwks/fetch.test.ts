@@ -1,0 +1,177 @@
+/**
+ * The bounded fetch against the loopback provider: size cap read from the stream, timeout,
+ * redirects as errors, conditional requests; and the cache's revalidation with ETags.
+ */
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AuthError } from '../../../shared/errors.ts';
+import { createKeySetCache } from '../../../shared/jwks/cache.ts';
+import { fetchBounded } from '../../../shared/jwks/fetch.ts';
+import { jwks, makeKey, type TestKey } from '../../fixtures/keys.ts';
+import { type Provider, startProvider } from '../../fixtures/provider.ts';
+import { authConfig, clock, issuerConfig, memoryStore, runtime } from './support.ts';
+
+const LIMITS = { timeoutSeconds: 2, maxResponseBytes: 1000 };
+
+let k1: TestKey;
+let provider: Provider;
+
+beforeAll(async () => {
+  k1 = await makeKey('ES256', 'k1');
+});
+
+beforeEach(async () => {
+  provider = await startProvider();
+});
+
+afterEach(async () => {
+  await provider.close();
+});
+
+async function failure(promise: Promise<unknown>): Promise<AuthError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AuthError) return error;
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('fetchBounded', () => {
+  it('returns the body and headers of a 200', async () => {
+    provider.route('/a', { body: { keys: [] }, headers: { etag: '"v1"' } });
+
+    const result = await fetchBounded(fetch, `${provider.url}/a`, LIMITS, 0);
+
+    expect(result.status).toBe(200);
+    expect(result.status === 200 && result.body).toBe('{"keys":[]}');
+    expect(result.headers.get('etag')).toBe('"v1"');
+  });
+
+  it('stops reading a body larger than the cap that declares its length', async () => {
+    provider.route('/big', { body: 'x'.repeat(5000) });
+
+    const error = await failure(fetchBounded(fetch, `${provider.url}/big`, LIMITS, 0));
+
+    expect(error.code).toBe('key_set_unavailable');
+    expect(error.message).toContain('larger than 1000 bytes');
+  });
+
+  it('stops reading a chunked body once it passes the cap', async () => {
+    provider.route('/chunked', {
+      body: 'y'.repeat(50_000),
+      headers: { 'transfer-encoding': 'chunked' },
+    });
+
+    const error = await failure(fetchBounded(fetch, `${provider.url}/chunked`, LIMITS, 0));
+
+    expect(error.message).toContain('maxResponseBytes');
+  });
+
+  it('accepts a body of exactly the cap', async () => {
+    provider.route('/exact', { body: 'z'.repeat(1000) });
+
+    const result = await fetchBounded(fetch, `${provider.url}/exact`, LIMITS, 0);
+
+    expect(result.status === 200 && result.body.length).toBe(1000);
+  });
+
+  it('gives up after the timeout with a message naming the option', async () => {
+    provider.route('/slow', { body: '{}', delayMs: 8000 });
+
+    const error = await failure(
+      fetchBounded(fetch, `${provider.url}/slow`, { ...LIMITS, timeoutSeconds: 0.2 }, 0),
+    );
+
+    expect(error.message).toContain('fetchTimeoutSeconds');
+  });
+
+  it('gives up after the timeout even when fetch ignores the abort signal', async () => {
+    const deaf: typeof fetch = () => new Promise<Response>(() => undefined);
+
+    const error = await failure(
+      fetchBounded(deaf, 'https://never.example/jwks', { ...LIMITS, timeoutSeconds: 0.1 }, 0),
+    );
+
+    expect(error.code).toBe('key_set_unavailable');
+  });
+
+  it('turns a fetch that throws synchronously into key_set_unavailable', async () => {
+    const broken = (() => {
+      throw new TypeError('boom');
+    }) as unknown as typeof fetch;
+
+    const error = await failure(fetchBounded(broken, 'https://x.example/', LIMITS, 0));
+
+    expect(error.message).toContain('request failed (TypeError)');
+  });
+
+  it('reports a redirect with its target instead of following it', async () => {
+    provider.route('/old', { status: 302, headers: { location: '/new' } });
+    provider.route('/new', { body: jwks(k1) });
+
+    const error = await failure(fetchBounded(fetch, `${provider.url}/old`, LIMITS, 0));
+
+    expect(error.message).toContain('redirect 302 to /new');
+    expect(provider.count('/new')).toBe(0);
+  });
+
+  it('sends validators and returns a 304 as such', async () => {
+    let seen: string | undefined;
+    provider.route('/cond', (req) => {
+      seen = req.headers['if-none-match'] as string | undefined;
+      return { status: 304 };
+    });
+
+    const result = await fetchBounded(
+      fetch,
+      `${provider.url}/cond`,
+      { ...LIMITS, etag: '"v1"' },
+      0,
+    );
+
+    expect(result.status).toBe(304);
+    expect(seen).toBe('"v1"');
+  });
+
+  it('passes the Retry-After of an error status on', async () => {
+    provider.route('/busy', { status: 429, headers: { 'retry-after': '42' } });
+
+    const error = await failure(fetchBounded(fetch, `${provider.url}/busy`, LIMITS, 0));
+
+    expect(error.message).toContain('status 429');
+    expect(error.detail.retryAfterSeconds).toBe(42);
+  });
+});
+
+describe('revalidation with ETag', () => {
+  it('renews freshness on a 304 without reparsing, and writes the renewal to the store', async () => {
+    provider.route('/jwks.json', (req) =>
+      req.headers['if-none-match'] === '"v1"'
+        ? { status: 304, headers: { 'cache-control': 'max-age=900' } }
+        : { body: jwks(k1), headers: { etag: '"v1"', 'cache-control': 'max-age=600' } },
+    );
+    const issuer = issuerConfig(provider.url, `${provider.url}/jwks.json`);
+    const time = clock(10_000);
+    const store = memoryStore();
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time, { store }));
+    await cache.getKeys(issuer, 'k1');
+
+    time.advance(601);
+    const lookup = await cache.getKeys(issuer, 'k1');
+
+    expect(lookup.cache).toBe('refreshed');
+    expect(lookup.keys[0]?.kid).toBe('k1');
+    expect(provider.count('/jwks.json')).toBe(2);
+    expect(cache.status(issuer).freshUntil).toBe(time.now() + 900_000);
+    expect(store.data.get(issuer.jwksUrl as string)?.freshUntil).toBe(time.now() + 900_000);
+  });
+
+  it('treats a 304 to an unconditional request as a failure', async () => {
+    provider.route('/jwks.json', { status: 304 });
+    const issuer = issuerConfig(provider.url, `${provider.url}/jwks.json`);
+    const cache = createKeySetCache(authConfig([issuer]), runtime(clock()));
+
+    expect((await failure(cache.getKeys(issuer, 'k1'))).code).toBe('key_set_unavailable');
+  });
+});
