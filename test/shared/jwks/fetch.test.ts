@@ -7,7 +7,7 @@ import { AuthError } from '../../../shared/errors.ts';
 import { createKeySetCache } from '../../../shared/jwks/cache.ts';
 import { fetchBounded } from '../../../shared/jwks/fetch.ts';
 import { jwks, makeKey, type TestKey } from '../../fixtures/keys.ts';
-import { type Provider, startProvider } from '../../fixtures/provider.ts';
+import { type Provider, type Reply, startProvider } from '../../fixtures/provider.ts';
 import { authConfig, clock, issuerConfig, memoryStore, runtime } from './support.ts';
 
 const LIMITS = { timeoutSeconds: 2, maxResponseBytes: 1000 };
@@ -146,7 +146,7 @@ describe('fetchBounded', () => {
 
 describe('revalidation with ETag', () => {
   it('renews freshness on a 304 without reparsing, and writes the renewal to the store', async () => {
-    provider.route('/jwks.json', (req) =>
+    provider.route('/jwks.json', (req): Reply =>
       req.headers['if-none-match'] === '"v1"'
         ? { status: 304, headers: { 'cache-control': 'max-age=900' } }
         : { body: jwks(k1), headers: { etag: '"v1"', 'cache-control': 'max-age=600' } },
