@@ -54,21 +54,31 @@ export type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
 let coldStarts = 0;
 
 /**
- * Imports a fresh copy of the bundle with `env` as the Lambda environment. The environment
- * stays set until the next cold start: the bundle reads it on its first invocation.
+ * Imports a fresh copy of the bundle with `env` as its Lambda environment. The bundle reads the
+ * environment on its first invocation, and several instances may be alive in one test file, so
+ * the returned handler puts its own environment back in place before every call, the way each
+ * Lambda instance has its own.
  */
-export async function coldStart(env: Partial<Record<(typeof OWNED_ENV)[number], string>>) {
+export async function coldStart(
+  env: Partial<Record<(typeof OWNED_ENV)[number], string>>,
+): Promise<Handler> {
   if (!existsSync(bundlePath)) {
     throw new Error('dist/lambda/index.mjs is missing: run `npm run build:lambda` first');
   }
-  for (const name of OWNED_ENV) {
-    const value = env[name];
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  const applyEnv = () => {
+    for (const name of OWNED_ENV) {
+      const value = env[name];
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  applyEnv();
   const url = `${pathToFileURL(bundlePath).href}?case=${++coldStarts}`;
   const module = (await import(url)) as { handler: Handler };
-  return module.handler;
+  return (event, context) => {
+    applyEnv();
+    return module.handler(event, context);
+  };
 }
 
 /** Runs `handler` and returns what it resolved with or the error it threw. */

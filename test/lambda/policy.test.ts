@@ -12,7 +12,7 @@ import { allows, evaluate, resourceMatches } from './iam.ts';
 
 const PREFIX = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/';
 
-function rule(methods: string[], path: string, require: Requirement): RouteRule {
+function rule(methods: readonly string[], path: string, require: Requirement): RouteRule {
   return { methods, path, require, queryParameter: undefined };
 }
 const needs = (...scopes: string[]): Requirement => ({
