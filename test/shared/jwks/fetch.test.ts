@@ -146,10 +146,12 @@ describe('fetchBounded', () => {
 
 describe('revalidation with ETag', () => {
   it('renews freshness on a 304 without reparsing, and writes the renewal to the store', async () => {
-    provider.route('/jwks.json', (req): Reply =>
-      req.headers['if-none-match'] === '"v1"'
-        ? { status: 304, headers: { 'cache-control': 'max-age=900' } }
-        : { body: jwks(k1), headers: { etag: '"v1"', 'cache-control': 'max-age=600' } },
+    provider.route(
+      '/jwks.json',
+      (req): Reply =>
+        req.headers['if-none-match'] === '"v1"'
+          ? { status: 304, headers: { 'cache-control': 'max-age=900' } }
+          : { body: jwks(k1), headers: { etag: '"v1"', 'cache-control': 'max-age=600' } },
     );
     const issuer = issuerConfig(provider.url, `${provider.url}/jwks.json`);
     const time = clock(10_000);
