@@ -59,9 +59,15 @@ export function createKeySetCache(config: AuthConfig, runtime: Runtime): KeySetC
     },
   };
 
+  const idOfIssuer = new WeakMap<IssuerConfig, string>();
+
   /** The entry of `issuer`'s key-set address (created on first use). */
   function entryOf(issuer: IssuerConfig): Entry {
-    const id = issuer.jwksUrl ?? discoveryUrl(issuer.issuer);
+    let id = idOfIssuer.get(issuer);
+    if (id === undefined) {
+      id = issuer.jwksUrl ?? discoveryUrl(issuer.issuer);
+      idOfIssuer.set(issuer, id);
+    }
     let entry = entries.get(id);
     if (!entry) {
       entry = createEntry(id);
@@ -240,6 +246,13 @@ export function createKeySetCache(config: AuthConfig, runtime: Runtime): KeySetC
     return started !== undefined && now - started < 2 * policy.fetchTimeoutSeconds * 1000;
   }
 
+  /** Fetches now, whatever the freshness, and writes the store before resolving. */
+  async function refresh(issuer: IssuerConfig): Promise<void> {
+    const entry = entryOf(issuer);
+    const error = await fromNetwork(entry, issuer, false);
+    if (error) throw new AuthError(error.code, error.message, { issuer: issuer.issuer });
+  }
+
   return {
     async getKeys(issuer, kid) {
       try {
@@ -263,31 +276,27 @@ export function createKeySetCache(config: AuthConfig, runtime: Runtime): KeySetC
       return isUsable(set, runtime.now()) && selectKeys(set, kid).length > 0;
     },
 
-    async refresh(issuer) {
-      const entry = entryOf(issuer);
-      const error = await fromNetwork(entry, issuer, false);
-      if (error) throw new AuthError(error.code, error.message, { issuer: issuer.issuer });
-    },
+    refresh,
 
     async refreshAll() {
-      const seen = new Set<string>();
-      const results: { issuer: string; ok: boolean; code?: string }[] = [];
-      for (const issuer of config.issuers) {
+      // One refresh per address, all at once: issuers sharing a key set share its fetch.
+      const byAddress = new Map<string, Promise<void>>();
+      const outcomes = config.issuers.map(async (issuer) => {
         try {
           const id = entryOf(issuer).id;
-          if (seen.has(id)) {
-            results.push({ issuer: issuer.issuer, ok: true });
-            continue;
+          let pending = byAddress.get(id);
+          if (!pending) {
+            pending = refresh(issuer);
+            byAddress.set(id, pending);
           }
-          seen.add(id);
-          await this.refresh(issuer);
-          results.push({ issuer: issuer.issuer, ok: true });
+          await pending;
+          return { issuer: issuer.issuer, ok: true };
         } catch (error) {
           const code = error instanceof AuthError ? error.code : 'key_set_unavailable';
-          results.push({ issuer: issuer.issuer, ok: false, code });
+          return { issuer: issuer.issuer, ok: false, code };
         }
-      }
-      return results;
+      });
+      return Promise.all(outcomes);
     },
 
     stats() {
