@@ -163,23 +163,31 @@ async function keyFacts(
   if (!issuer) return { set: '', key: '' };
   const kid = typeof input.header?.kid === 'string' ? input.header.kid : undefined;
   const alg = String(input.header?.alg);
-  try {
-    const lookup = await input.keys.getKeys(issuer, kid);
+  const describeSet = (): string => {
     const status = input.keys.status(issuer);
     const skipped = status.skipped.map((s) => `${s.kid ?? '(no kid)'}: ${s.reason}`);
-    const set =
+    return (
       `${status.jwksUrl ?? issuer.jwksUrl ?? '(discovered)'}: ${status.usableKeys} usable key(s)` +
-      (skipped.length > 0 ? `; skipped ${skipped.join('; ')}` : '');
+      (skipped.length > 0 ? `; skipped ${skipped.join('; ')}` : '')
+    );
+  };
+  try {
+    const lookup = await input.keys.getKeys(issuer, kid);
     try {
       const chosen = selectKeys(lookup.keys, alg, kid)
         .map((key) => `${key.kid ?? '(no kid)'} (${key.kty}${key.alg ? ` ${key.alg}` : ''})`)
         .join(', ');
-      return { set, key: `kid ${kid ?? '(none)'}, alg ${alg}: ${chosen}` };
+      return { set: describeSet(), key: `kid ${kid ?? '(none)'}, alg ${alg}: ${chosen}` };
     } catch (error) {
-      return { set, key: error instanceof Error ? error.message : String(error) };
+      return { set: describeSet(), key: error instanceof Error ? error.message : String(error) };
     }
   } catch (error) {
-    return { set: error instanceof Error ? error.message : String(error), key: '' };
+    const message = error instanceof Error ? error.message : String(error);
+    // An unknown kid is a fact about the key, not the set: the set itself was read.
+    if (error instanceof AuthError && error.code === 'key_unknown') {
+      return { set: describeSet(), key: message };
+    }
+    return { set: message, key: '' };
   }
 }
 
