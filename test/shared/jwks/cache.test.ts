@@ -243,3 +243,54 @@ describe('only key-set errors escape', () => {
     expect(cache.status(plain).usableKeys).toBe(0);
   });
 });
+
+describe('store tier with a stale snapshot', () => {
+  it('serves a stale stored set when the provider is down, and remembers the failure', async () => {
+    const store = memoryStore();
+    const warm = createKeySetCache(authConfig([issuer]), runtime(time, { store }));
+    await warm.getKeys(issuer, 'k1');
+    provider.route('/jwks.json', { status: 500 });
+    time.advance(700);
+
+    const isolate = createKeySetCache(
+      authConfig([issuer]),
+      runtime(time, { store, shareInFlight: false }),
+    );
+    const lookup = await isolate.getKeys(issuer, 'k1');
+    await isolate.getKeys(issuer, 'k1');
+
+    expect(lookup.cache).toBe('stale');
+    expect(provider.count('/jwks.json')).toBe(2);
+    expect(isolate.status(issuer).lastFailure?.code).toBe('key_set_unavailable');
+  });
+
+  it('ignores a stored set past its stale window', async () => {
+    const store = memoryStore();
+    const warm = createKeySetCache(authConfig([issuer]), runtime(time, { store }));
+    await warm.getKeys(issuer, 'k1');
+    provider.route('/jwks.json', { status: 500 });
+    time.advance(600 + 3600 + 1);
+
+    const isolate = createKeySetCache(authConfig([issuer]), runtime(time, { store }));
+
+    expect(await codeOf(isolate.getKeys(issuer, 'k1'))).toBe('key_set_unavailable');
+    expect(isolate.stats().storeHits).toBe(0);
+  });
+
+  it('fetches for a kid the fresh stored set lacks', async () => {
+    const store = memoryStore();
+    const warm = createKeySetCache(authConfig([issuer]), runtime(time, { store }));
+    await warm.getKeys(issuer, 'k1');
+    provider.route('/jwks.json', {
+      body: jwks(k1, k2),
+      headers: { 'cache-control': 'max-age=600' },
+    });
+
+    const isolate = createKeySetCache(authConfig([issuer]), runtime(time, { store }));
+    const lookup = await isolate.getKeys(issuer, 'k2');
+
+    expect(lookup.cache).toBe('miss');
+    expect(provider.count('/jwks.json')).toBe(2);
+    expect(store.data.get(issuer.jwksUrl as string)?.keys).toHaveLength(2);
+  });
+});

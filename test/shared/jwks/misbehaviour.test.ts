@@ -89,7 +89,7 @@ const MISBEHAVIOURS: Misbehaviour[] = [
 ];
 
 /** A provider that serves the good set until `misbehave()` is called. */
-function setUp(misbehaviour: Misbehaviour) {
+function setUp(misbehaviour: Misbehaviour, shareInFlight = true) {
   let bad = false;
   provider.route('/jwks.json', () =>
     bad ? misbehaviour.reply() : { body: jwks(k1), headers: { 'cache-control': 'max-age=600' } },
@@ -103,7 +103,7 @@ function setUp(misbehaviour: Misbehaviour) {
     refusedAttempts += 1;
     return fetch(closedPortUrl, init);
   };
-  const cache = createKeySetCache(config, runtime(time, { fetch: fetchFn }));
+  const cache = createKeySetCache(config, runtime(time, { fetch: fetchFn, shareInFlight }));
   return {
     cache,
     issuer,
@@ -125,69 +125,82 @@ async function failure(promise: Promise<unknown>): Promise<AuthError> {
   throw new Error('expected the lookup to fail');
 }
 
-describe.each(MISBEHAVIOURS)('provider misbehaves: $name', (misbehaviour) => {
-  const backoff = misbehaviour.retryAfterSeconds ?? POLICY.failureBackoffSeconds;
+const CASES = [true, false].flatMap((shareInFlight) =>
+  MISBEHAVIOURS.map((misbehaviour) => ({ ...misbehaviour, shareInFlight })),
+);
 
-  it('fails a cold lookup with the specific code and a retry delay, and remembers it', async () => {
-    const { cache, issuer, misbehave, attempts } = setUp(misbehaviour);
-    misbehave();
+describe.each(CASES)(
+  'provider misbehaves: $name (shareInFlight $shareInFlight)',
+  (misbehaviour) => {
+    const backoff = misbehaviour.retryAfterSeconds ?? POLICY.failureBackoffSeconds;
 
-    const first = await failure(cache.getKeys(issuer, 'k1'));
-    expect(first.code).toBe(misbehaviour.code);
-    expect(first.detail.retryAfterSeconds).toBe(backoff);
-    expect(attempts()).toBe(1);
+    it('fails a cold lookup with the specific code and a retry delay, and remembers it', async () => {
+      const { cache, issuer, misbehave, attempts } = setUp(
+        misbehaviour,
+        misbehaviour.shareInFlight,
+      );
+      misbehave();
 
-    // Within the backoff: no request reaches the provider, the same answer comes back.
-    time.advance(backoff - 1);
-    for (let i = 0; i < 20; i++) {
-      const again = await failure(cache.getKeys(issuer, 'k1'));
-      expect(again.code).toBe(misbehaviour.code);
-      expect(again.detail.retryAfterSeconds).toBe(1);
-    }
-    expect(attempts()).toBe(1);
-    expect(cache.status(issuer).lastFailure?.code).toBe(misbehaviour.code);
+      const first = await failure(cache.getKeys(issuer, 'k1'));
+      expect(first.code).toBe(misbehaviour.code);
+      expect(first.detail.retryAfterSeconds).toBe(backoff);
+      expect(attempts()).toBe(1);
 
-    // After it: exactly one new attempt.
-    time.advance(1);
-    expect((await failure(cache.getKeys(issuer, 'k1'))).code).toBe(misbehaviour.code);
-    expect(attempts()).toBe(2);
-    expect(cache.stats().failed).toBe(2);
-  });
+      // Within the backoff: no request reaches the provider, the same answer comes back.
+      time.advance(backoff - 1);
+      for (let i = 0; i < 20; i++) {
+        const again = await failure(cache.getKeys(issuer, 'k1'));
+        expect(again.code).toBe(misbehaviour.code);
+        expect(again.detail.retryAfterSeconds).toBe(1);
+      }
+      expect(attempts()).toBe(1);
+      expect(cache.status(issuer).lastFailure?.code).toBe(misbehaviour.code);
 
-  it('keeps serving the last good set within the stale window when warm', async () => {
-    const { cache, issuer, misbehave, attempts } = setUp(misbehaviour);
-    const good = await cache.getKeys(issuer, 'k1');
-    misbehave();
-    time.advance(601);
+      // After it: exactly one new attempt.
+      time.advance(1);
+      expect((await failure(cache.getKeys(issuer, 'k1'))).code).toBe(misbehaviour.code);
+      expect(attempts()).toBe(2);
+      expect(cache.stats().failed).toBe(2);
+    });
 
-    const stale = await cache.getKeys(issuer, 'k1');
-    expect(stale.cache).toBe('stale');
-    expect(stale.keys).toEqual(good.keys);
-    expect(attempts()).toBe(2);
+    it('keeps serving the last good set within the stale window when warm', async () => {
+      const { cache, issuer, misbehave, attempts } = setUp(
+        misbehaviour,
+        misbehaviour.shareInFlight,
+      );
+      const good = await cache.getKeys(issuer, 'k1');
+      misbehave();
+      time.advance(601);
 
-    for (let i = 0; i < 20; i++) {
+      const stale = await cache.getKeys(issuer, 'k1');
+      expect(stale.cache).toBe('stale');
+      expect(stale.keys).toEqual(good.keys);
+      expect(attempts()).toBe(2);
+
+      for (let i = 0; i < 20; i++) {
+        expect((await cache.getKeys(issuer, 'k1')).cache).toBe('stale');
+      }
+      expect(attempts()).toBe(2);
+
+      time.advance(backoff);
       expect((await cache.getKeys(issuer, 'k1')).cache).toBe('stale');
-    }
-    expect(attempts()).toBe(2);
+      expect(attempts()).toBe(3);
+      expect(cache.stats()).toMatchObject({ failed: 2, stale: 22 });
+    });
 
-    time.advance(backoff);
-    expect((await cache.getKeys(issuer, 'k1')).cache).toBe('stale');
-    expect(attempts()).toBe(3);
-    expect(cache.stats()).toMatchObject({ failed: 2, stale: 22 });
-  });
+    it('stops serving the stale set once the stale window is over', async () => {
+      const { cache, issuer, misbehave } = setUp(misbehaviour, misbehaviour.shareInFlight);
+      await cache.getKeys(issuer, 'k1');
+      misbehave();
 
-  it('stops serving the stale set once the stale window is over', async () => {
-    const { cache, issuer, misbehave } = setUp(misbehaviour);
-    await cache.getKeys(issuer, 'k1');
-    misbehave();
+      time.advance(600 + POLICY.staleWindowSeconds);
+      const error = await failure(cache.getKeys(issuer, 'k1'));
 
-    time.advance(600 + POLICY.staleWindowSeconds);
-    const error = await failure(cache.getKeys(issuer, 'k1'));
-
-    expect(error.code).toBe(misbehaviour.code);
-    expect(cache.hasKey(issuer, 'k1')).toBe(false);
-  });
-});
+      expect(error.code).toBe(misbehaviour.code);
+      expect(cache.hasKey(issuer, 'k1')).toBe(false);
+    });
+  },
+);
 
 describe('redirects', () => {
   it('never requests the redirect target', async () => {
@@ -236,5 +249,21 @@ describe('a remembered failure in a warm cache', () => {
     expect(lookup.cache).toBe('refreshed');
     expect(cache.status(issuer).lastFailure).toBeUndefined();
     expect((await cache.getKeys(issuer, 'k1')).cache).toBe('hit');
+  });
+});
+
+describe('Retry-After', () => {
+  it('is honoured up to 300 s and no further', async () => {
+    const { cache, issuer, misbehave } = setUp({
+      name: '503 with a day-long Retry-After',
+      reply: () => ({ status: 503, headers: { 'retry-after': '86400' } }),
+      code: 'key_set_unavailable',
+    });
+    misbehave();
+
+    expect((await failure(cache.getKeys(issuer, 'k1'))).detail.retryAfterSeconds).toBe(300);
+    time.advance(300);
+    await failure(cache.getKeys(issuer, 'k1'));
+    expect(provider.count('/jwks.json')).toBe(2);
   });
 });
