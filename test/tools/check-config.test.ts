@@ -1,0 +1,182 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCheckConfig } from '../../tools/commands/check-config.ts';
+import {
+  parseTemplate,
+  resolveValue,
+  templateFunctions,
+} from '../../tools/config/cloudformation.ts';
+import { repoRoot } from './realdata.ts';
+
+const wranglerToml = readFileSync(resolve(repoRoot, 'wrangler.toml'), 'utf8');
+const templateYaml = readFileSync(resolve(repoRoot, 'template.yaml'), 'utf8');
+const dir = mkdtempSync(join(tmpdir(), 'check-config-'));
+let count = 0;
+
+function copy(text: string, name: string): string {
+  const file = join(dir, `${count++}-${name}`);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** Replaces exactly one occurrence, so a test fails loudly if the file it edits changes shape. */
+function edit(text: string, from: string | RegExp, to: string): string {
+  const matches = text.match(
+    typeof from === 'string' ? new RegExp(escapeRegExp(from), 'g') : new RegExp(from, 'g'),
+  );
+  expect(matches?.length, `expected one "${from}"`).toBe(1);
+  return text.replace(from, to);
+}
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const parameters = [
+  'JwtIssuer=https://tenant.example.auth0.com/',
+  'JwtAudience=https://api.example.com',
+];
+
+describe('check-config on the repository files', () => {
+  it('accepts the repository wrangler.toml and template.yaml', async () => {
+    const { exitCode, data } = await runCheckConfig({ parameter: parameters });
+    expect(exitCode).toBe(0);
+    expect(data.checks.map((c) => [c.target, c.ok, c.checked])).toEqual([
+      ['vars', true, true],
+      ['function AuthorizerFunction', true, true],
+    ]);
+  });
+
+  it('marks template functions whose parameters have no default as not checked, not valid', async () => {
+    const { exitCode, data, text } = await runCheckConfig({});
+    expect(exitCode).toBe(0);
+    const lambda = data.checks.find((c) => c.target === 'function AuthorizerFunction');
+    expect(lambda?.checked).toBe(false);
+    expect(lambda?.notes.join('\n')).toMatch(/--parameter JwtIssuer=/);
+    expect(text).toMatch(/1 not checked/);
+  });
+});
+
+describe('check-config on broken wrangler.toml copies', () => {
+  it('fails on an empty JWT_AUDIENCE and names it', async () => {
+    const file = copy(
+      edit(wranglerToml, /JWT_AUDIENCE = "[^"]*"/, 'JWT_AUDIENCE = ""'),
+      'wrangler.toml',
+    );
+    const { exitCode, data, text } = await runCheckConfig({ wrangler: file });
+    expect(exitCode).toBe(1);
+    expect(data.checks[0]?.error?.option).toBe('JWT_AUDIENCE');
+    expect(text).toMatch(/JWT_AUDIENCE: .*Fix: /);
+  });
+
+  it('fails on a misspelt AUTH_CONFIG option and suggests the right one', async () => {
+    const file = copy(edit(wranglerToml, 'corsOrigins = [', 'corsOrigin = ['), 'wrangler.toml');
+    const { data } = await runCheckConfig({ wrangler: file });
+    expect(data.checks[0]?.error?.option).toBe('AUTH_CONFIG.corsOrigin');
+    expect(data.checks[0]?.error?.fix).toMatch(/corsOrigins/);
+  });
+
+  it('fails on an ORIGIN_URL the Worker would refuse', async () => {
+    const file = copy(
+      edit(wranglerToml, /ORIGIN_URL = "[^"]*"/, 'ORIGIN_URL = "not a url"'),
+      'wrangler.toml',
+    );
+    const { data } = await runCheckConfig({ wrangler: file });
+    expect(data.checks[0]?.error?.option).toBe('ORIGIN_URL');
+  });
+
+  it('checks every [env.NAME.vars] table on its own', async () => {
+    const extra =
+      '\n[env.staging.vars]\nJWT_ISSUER = "https://staging.example.com/"\nJWT_AUDIENCE = " "\n';
+    const file = copy(`${wranglerToml}${extra}`, 'wrangler.toml');
+    const { exitCode, data } = await runCheckConfig({ wrangler: file });
+    expect(exitCode).toBe(1);
+    expect(data.checks.map((c) => [c.target, c.ok])).toEqual([
+      ['vars', true],
+      ['env.staging.vars', false],
+    ]);
+  });
+});
+
+describe('check-config on broken template.yaml copies', () => {
+  it('fails on an AUTH_CONFIG default with an empty issuer and names the option path', async () => {
+    const broken = edit(
+      templateYaml,
+      /AuthConfig:\n(\s+)Type: String\n(\s+)Default: ""/,
+      'AuthConfig:\n$1Type: String\n$2Default: \'{"issuers":[{"issuer":"","audiences":["a"]}]}\'',
+    );
+    const { exitCode, data } = await runCheckConfig({
+      template: copy(broken, 'template.yaml'),
+      parameter: parameters,
+    });
+    expect(exitCode).toBe(1);
+    expect(data.checks[0]?.error?.option).toMatch(/^AUTH_CONFIG\.issuers\[0\]\.issuer/);
+  });
+
+  it('fails on a Lambda-only setting with a value start-up refuses', async () => {
+    const broken = edit(templateYaml, /Default: iam\b/, 'Default: policy');
+    const { data } = await runCheckConfig({
+      template: copy(broken, 'template.yaml'),
+      parameter: parameters,
+    });
+    expect(data.checks[0]?.error?.option).toBe('AUTHORIZER_RESPONSE');
+  });
+
+  it('fails on a blank JWT_ISSUER given at deploy time', async () => {
+    const { data } = await runCheckConfig({
+      template: resolve(repoRoot, 'template.yaml'),
+      parameter: ['JwtIssuer= ', 'JwtAudience=api'],
+    });
+    expect(data.checks[0]?.error?.option).toBe('JWT_ISSUER');
+  });
+});
+
+describe('CloudFormation templates', () => {
+  const text = [
+    'Parameters:',
+    '  Issuer: { Type: String, Default: "https://id.example.com/" }',
+    'Globals:',
+    '  Function:',
+    '    Environment:',
+    '      Variables:',
+    '        JWT_ALGORITHMS: RS256',
+    'Resources:',
+    '  Fn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Role: !GetAtt Role.Arn',
+    '      Environment:',
+    '        Variables:',
+    '          JWT_ISSUER: !Ref Issuer',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation !Sub syntax.
+    '          JWT_AUDIENCE: !Sub "api://${AWS::Region}/${Issuer}"',
+    '          JWKS_URL: !Join ["", [!Ref Issuer, ".well-known/jwks.json"]]',
+    '          AUTH_CONFIG: !If [Cond, "{}", !Ref AWS::NoValue]',
+  ].join('\n');
+
+  it('parses the short-form intrinsic tags and merges Globals into each function', () => {
+    const [fn] = templateFunctions(parseTemplate(text));
+    expect(fn?.name).toBe('Fn');
+    expect(Object.keys(fn?.variables ?? {})).toEqual([
+      'JWT_ALGORITHMS',
+      'JWT_ISSUER',
+      'JWT_AUDIENCE',
+      'JWKS_URL',
+      'AUTH_CONFIG',
+    ]);
+  });
+
+  it('resolves Ref, Sub and Join against defaults and pseudo parameters, and not If', () => {
+    const [fn] = templateFunctions(parseTemplate(text));
+    const params = { Issuer: 'https://id.example.com/' };
+    const vars = fn?.variables ?? {};
+    expect(resolveValue(vars.JWT_AUDIENCE, params)).toEqual({
+      ok: true,
+      value: 'api://us-east-1/https://id.example.com/',
+    });
+    expect(resolveValue(vars.JWKS_URL, params)).toEqual({
+      ok: true,
+      value: 'https://id.example.com/.well-known/jwks.json',
+    });
+    expect(resolveValue(vars.AUTH_CONFIG, params).ok).toBe(false);
+  });
+});
