@@ -1,0 +1,108 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runInvoke } from '../../tools/commands/invoke.ts';
+import { EVENT_KINDS } from '../../tools/invoke/events.ts';
+import { realPath, realToken, repoRoot } from './realdata.ts';
+
+const MONGO = 'mongodb-oidc-test-tokens.json';
+const valid = realToken(MONGO, 'mongodb-user1-rs256').token;
+const expired = realToken(MONGO, 'mongodb-user1-expired').token;
+const config = {
+  issuer: 'https://test.kernel.mongodb.com/oidc/issuer1',
+  audience: 'jwt@kernel.mongodb.com',
+  jwks: realPath('jwks/mongodb-test-custom-keys.json'),
+};
+let bundle: string;
+
+interface Policy {
+  principalId: string;
+  policyDocument: { Statement: { Effect: string; Resource: string[] | string }[] };
+  context?: Record<string, unknown>;
+}
+
+beforeAll(() => {
+  // Build the bundle the way `npm run build:lambda` does, into a directory of our own.
+  const outdir = mkdtempSync(join(tmpdir(), 'invoke-bundle-'));
+  execFileSync(process.execPath, [resolve(repoRoot, 'tools/build-lambda.mjs'), '--outdir', outdir]);
+  bundle = join(outdir, 'index.mjs');
+});
+
+describe('invoke on the real API Gateway events', () => {
+  it('answers the REST TOKEN event with a policy for the event own API', async () => {
+    const event = realPath('aws-events/rest-token-authorizer-event.aws-lambda-go.json');
+    const { exitCode, data } = await runInvoke(event, { ...config, token: valid, bundle });
+    expect(exitCode).toBe(0);
+    expect(data.outcome).toBe('policy');
+    const policy = data.response as Policy;
+    expect(policy.principalId).toBe('user1@mongodb.com');
+    const resources = policy.policyDocument.Statement.flatMap((s) => [s.Resource].flat());
+    expect(resources.length).toBeGreaterThan(0);
+    for (const resource of resources) {
+      expect(resource.startsWith('arn:aws:execute-api:us-west-2:123456789012:ymy8tbxw7b/')).toBe(
+        true,
+      );
+    }
+  });
+
+  it('fails the REST REQUEST event with exactly Unauthorized for an expired token', async () => {
+    const event = realPath('aws-events/rest-request-authorizer-event.aws-lambda-go.json');
+    const { exitCode, data } = await runInvoke(event, { ...config, token: expired, bundle });
+    expect(exitCode).toBe(1);
+    expect(data).toMatchObject({ outcome: 'unauthorized', error: 'Unauthorized' });
+  });
+
+  it('answers the payload 2.0 event with a boolean simple response when configured', async () => {
+    const event = realPath('aws-events/http-api-authorizer-event-v2.0.powertools.json');
+    const { data } = await runInvoke(event, {
+      ...config,
+      token: valid,
+      bundle,
+      response: 'simple',
+    });
+    expect(data.outcome).toBe('simple');
+    expect((data.response as { isAuthorized: unknown }).isAuthorized).toBe(true);
+  });
+
+  it('answers the payload 1.0 event with a policy', async () => {
+    const event = realPath('aws-events/http-api-authorizer-event-v1.0.aws-docs.json');
+    const { data } = await runInvoke(event, { ...config, token: valid, bundle });
+    expect(data.outcome).toBe('policy');
+  });
+});
+
+describe('invoke on generated events', () => {
+  it.each(EVENT_KINDS)('allows a valid token in a generated %s event', async (type) => {
+    const { data } = await runInvoke(undefined, {
+      ...config,
+      token: valid,
+      bundle,
+      type,
+      method: 'POST',
+      path: '/orders/7',
+    });
+    expect(data.outcome).toBe('policy');
+    expect((data.response as Policy).principalId).toBe('user1@mongodb.com');
+  });
+
+  it('fails with Unauthorized when the event carries no token', async () => {
+    const { data } = await runInvoke(undefined, { ...config, bundle, type: 'token' });
+    expect(data.outcome).toBe('unauthorized');
+  });
+
+  it('fails closed with another error when the configuration is missing, and logs why', async () => {
+    const { data } = await runInvoke(undefined, { bundle, token: valid, config: '{}' });
+    expect(data.outcome).toBe('error');
+    expect(data.error).not.toBe('Unauthorized');
+    expect(data.logs.join('\n')).toMatch(/config_error/);
+  });
+
+  it('never shows the token signature in its output or the function log lines', async () => {
+    const { text, data } = await runInvoke(undefined, { ...config, token: expired, bundle });
+    const signature = expired.split('.')[2] as string;
+    expect(text).not.toContain(signature);
+    expect(data.logs.join('\n')).not.toContain(signature);
+  });
+});
