@@ -27,12 +27,13 @@
  *    their text (see {@link NON_CANONICAL}), so no spelling of a path reaches past its rule.
  *
  * Why this never allows more than the rules: a request whose first matching rule is unsatisfied
- * matches that rule's Deny patterns (they are never narrower than the rule: `*` stands for one
- * segment and matches more), and Deny overrides Allow. The only omitted Denies are for rules no
- * Allow can reach. The price is the other direction: an unsatisfied rule's Deny also covers
- * requests an earlier satisfied rule allows when the two overlap, and a `*` segment's Deny covers
- * deeper paths. Such requests are refused (403) though the rules would allow them; the policy is
- * never wider than the rules, only sometimes narrower. README "Lambda" lists this as a limit.
+ * matches that rule's Deny patterns when its path is canonical (the patterns are never narrower
+ * than the rule: `*` stands for one segment and matches more), or a step-5 Deny when it is not;
+ * and Deny overrides Allow. The only omitted Denies are for rules no Allow can reach. The price
+ * is the other direction: an unsatisfied rule's Deny also covers requests an earlier satisfied
+ * rule allows when the two overlap, and a `*` segment's Deny covers deeper paths. Such requests
+ * are refused (403) though the rules would allow them; the policy is never wider than the rules,
+ * only sometimes narrower. `lambda/README.md` lists this among the limits.
  */
 import type { RouteRule } from '../shared/types.ts';
 
