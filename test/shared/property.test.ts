@@ -50,7 +50,7 @@ async function expectOurs(promise: Promise<unknown>, token: string): Promise<voi
 const anyValue = fc.oneof(
   fc.jsonValue(),
   fc.double(),
-  fc.constantFrom(Number.POSITIVE_INFINITY, -0, 1e309, 1e19, -1, NOW, NOW + 60.5),
+  fc.constantFrom(Number.POSITIVE_INFINITY, Number.NaN, -0, 1e19, -1, NOW, NOW + 60.5),
 );
 
 const header = fc.record(

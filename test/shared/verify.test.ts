@@ -194,7 +194,7 @@ describe('verifyToken key selection', () => {
     ['an alg other than the header', { alg: 'RS384' }],
     ['a kty other than the alg needs', { kty: 'EC' }],
   ])('skips a published key with %s', async (_, change) => {
-    const key = { ...k.rs, publicJwk: { ...k.rs.publicJwk, ...change } };
+    const key = { ...k.rs, publicJwk: { ...k.rs.publicJwk, ...change } } as TestKey;
     const { authorizer } = standard([key]);
     expect(await failure(authorizer.verifyToken(await sign(k.rs)))).toBe('key_unknown');
   });

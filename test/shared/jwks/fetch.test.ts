@@ -2,6 +2,8 @@
  * The bounded fetch against the loopback provider: size cap read from the stream, timeout,
  * redirects as errors, conditional requests; and the cache's revalidation with ETags.
  */
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError } from '../../../shared/errors.ts';
 import { createKeySetCache } from '../../../shared/jwks/cache.ts';
@@ -94,6 +96,35 @@ describe('fetchBounded', () => {
     );
 
     expect(error.code).toBe('key_set_unavailable');
+  });
+
+  it('gives up on a body that stalls after its first bytes', async () => {
+    const open = new Set<ServerResponse>();
+    const server = createServer((_req, res) => {
+      open.add(res);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"keys":[');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const error = await failure(
+        fetchBounded(fetch, `http://127.0.0.1:${port}/`, { ...LIMITS, timeoutSeconds: 0.2 }, 0),
+      );
+      expect(error.message).toContain('fetchTimeoutSeconds');
+    } finally {
+      for (const res of open) res.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it.each([404, 429, 502, 308])('fails on status %i', async (status) => {
+    provider.route('/status', { status, headers: { location: '/elsewhere' } });
+
+    const error = await failure(fetchBounded(fetch, `${provider.url}/status`, LIMITS, 0));
+
+    expect(error.code).toBe('key_set_unavailable');
+    expect(error.message).toContain(String(status));
   });
 
   it('turns a fetch that throws synchronously into key_set_unavailable', async () => {

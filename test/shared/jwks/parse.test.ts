@@ -74,6 +74,22 @@ describe('documents that are not a JWK Set (C14)', () => {
     expect(invalidMessage({ issuer: 'x' })).toContain('without a "keys" array');
   });
 
+  it('names a single JWK and a set wrapped in another member', () => {
+    expect(invalidMessage(rsa.publicJwk)).toContain('single JWK');
+    expect(invalidMessage({ jwks: { keys: [rsa.publicJwk] } })).toContain('wrapped');
+  });
+
+  it('rejects an empty body and truncated JSON as not JSON', () => {
+    expect(invalidMessage('', 'application/json')).toContain('not JSON');
+    expect(invalidMessage('{"keys":[{"kty":"RSA"', 'application/json')).toContain('not JSON');
+  });
+
+  it('rejects a PEM public key served in place of the set', () => {
+    const pem =
+      '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----\n';
+    expect(invalidMessage(pem, 'application/x-pem-file')).toContain('not JSON');
+  });
+
   it('rejects a set whose only key has x5c and no n/e, saying why', () => {
     const { n: _n, e: _e, ...rest } = rsa.publicJwk;
     const message = invalidMessage({ keys: [{ ...rest, x5c: ['MIIB'] }] });
@@ -172,6 +188,21 @@ describe('unusable keys are skipped, the rest kept (C13)', () => {
   it('skips EC and OKP keys with coordinates of the wrong length', () => {
     expect(reasonFor({ ...ec.publicJwk, x: 'AAAA' })).toContain('32 bytes');
     expect(reasonFor({ ...ed.publicJwk, x: 'AAAA' })).toContain('32 bytes');
+  });
+
+  it('skips keys that cannot verify for other reasons', () => {
+    const { e: _e, ...noExponent } = rsa.publicJwk;
+    expect(reasonFor(noExponent)).toBe('e is not base64url');
+    expect(reasonFor({ ...rsa.publicJwk, e: 'AA' })).toBe('e is zero');
+    expect(reasonFor({ kty: 'OKP', crv: 'X25519', kid: 'dh', x: ed.publicJwk.x })).toContain(
+      'X25519',
+    );
+    expect(reasonFor({ ...ec.publicJwk, use: 'enc' })).toContain('"enc"');
+    expect(reasonFor({ ...rsa.publicJwk, alg: 'none' })).toContain('not a signing algorithm');
+    expect(reasonFor({ ...ec.publicJwk, key_ops: ['sign'] })).toContain('verify');
+    expect(reasonFor({ ...ec.publicJwk, key_ops: 'verify' })).toContain('not an array');
+    expect(reasonFor({ ...rsa.publicJwk, n: '' })).toBe('n is not base64url');
+    expect(reasonFor({ ...rsa.publicJwk, n: 'A' })).toBe('n is not base64url');
   });
 
   it('skips entries that are not objects', () => {
