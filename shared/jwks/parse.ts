@@ -83,6 +83,12 @@ function documentProblem(document: unknown): string | undefined {
       'set jwksUrl to its jwks_uri, or leave jwksUrl unset to discover it from the issuer'
     );
   }
+  if (typeof record.kty === 'string') {
+    return 'this is a single JWK, not a JWK Set; the address must serve {"keys": [...]}';
+  }
+  if (typeof record.jwks === 'object' && record.jwks !== null) {
+    return 'the JWK Set is wrapped in a "jwks" member; point the address at the set itself';
+  }
   if (isCertificateMap(record)) {
     return (
       'this is a map of key ids to PEM certificates (the format of Google oauth2/v1/certs and ' +
