@@ -71,9 +71,10 @@ export async function runStart(options: {
     process.stderr.write('Stopped.\n');
     process.exit(exitCode);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  process.on('SIGHUP', stop);
+  // Node passes the signal number as a second argument: not an exit code.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => void stop(signal));
+  }
   // `npm start` runs us under `sh -c`, which dies on SIGTERM without passing it on: when our
   // parent goes away, we are reparented, and stop as if signalled.
   const parent = process.ppid;
@@ -100,6 +101,7 @@ export async function runStart(options: {
     audience: demo.audience,
     gateUrl: demo.gateUrl,
     echoUrl: demo.echoUrl,
+    wranglerPgid: demo.wranglerPgid,
   });
   const out = options.json ? `${JSON.stringify(demoData(demo))}\n` : renderDemo(demo);
   process.stdout.write(out);

@@ -14,6 +14,8 @@ export interface SessionInfo {
   audience: string;
   gateUrl: string;
   echoUrl: string;
+  /** The process group of `wrangler dev` and its workerd processes. */
+  wranglerPgid: number;
 }
 
 /** The session file's path (`EDGE_JWT_SESSION` overrides it, for tests). */
