@@ -257,3 +257,17 @@ describe('decision log', () => {
     expect(logs.text()).not.toContain(signature);
   });
 });
+
+describe('REST TOKEN authorizer on a bare-token header', () => {
+  it('reads authorizationToken as the configured header when Bearer is off', async () => {
+    const bare = await coldStart(
+      scene.env({
+        AUTH_CONFIG: { credentials: { bearer: false, header: 'Cf-Access-Jwt-Assertion' } },
+      }),
+    );
+    const token = await scene.token();
+
+    expectIamAnswer((await outcome(bare, tokenEvent(token, USERS_42))).value, USERS_42);
+    expectUnauthorized(await outcome(bare, tokenEvent(`Bearer ${token}`, USERS_42)));
+  });
+});
