@@ -80,6 +80,13 @@ const DEFAULT_RULE: RouteRule = Object.freeze({
   queryParameter: undefined,
 });
 
+/**
+ * API Gateway limits each `Resource` of an authorizer policy to 512 characters ("Output from an
+ * Amazon API Gateway Lambda authorizer"). A longer Deny is cut and ended with `*`, which only
+ * widens it; a longer Allow is left out, which only narrows the policy.
+ */
+export const MAX_RESOURCE_CHARS = 512;
+
 /** The resource that matches every method and path of the stage. */
 const WHOLE_API = '*/*';
 
@@ -213,16 +220,23 @@ function documentOf(
   deny: readonly string[],
   prefix: string,
 ): PolicyDocument {
-  const statement = (Effect: 'Allow' | 'Deny', resource: string): PolicyStatement => ({
+  const statement = (Effect: 'Allow' | 'Deny', Resource: string): PolicyStatement => ({
     Action: 'execute-api:Invoke',
     Effect,
-    Resource: `${prefix}${resource}`,
+    Resource,
+  });
+  const allowed = allow
+    .map((resource) => `${prefix}${resource}`)
+    .filter((resource) => resource.length <= MAX_RESOURCE_CHARS);
+  const denied = deny.map((resource) => {
+    const full = `${prefix}${resource}`;
+    return full.length <= MAX_RESOURCE_CHARS ? full : `${full.slice(0, MAX_RESOURCE_CHARS - 1)}*`;
   });
   return {
     Version: '2012-10-17',
     Statement: [
-      ...allow.map((resource) => statement('Allow', resource)),
-      ...deny.map((resource) => statement('Deny', resource)),
+      ...allowed.map((resource) => statement('Allow', resource)),
+      ...[...new Set(denied)].map((resource) => statement('Deny', resource)),
     ],
   };
 }

@@ -5,7 +5,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compilePolicy, isCatchAll, rulePatterns } from '../../lambda/policy.ts';
+import {
+  compilePolicy,
+  isCatchAll,
+  MAX_RESOURCE_CHARS,
+  rulePatterns,
+} from '../../lambda/policy.ts';
 import { checkRequirement, matchRoute } from '../../shared/routes.ts';
 import type { Identity, Requirement, RouteRule } from '../../shared/types.ts';
 import { allows, evaluate, resourceMatches } from './iam.ts';
@@ -156,6 +161,24 @@ describe('compilePolicy (C20)', () => {
     ]) {
       expect(allows(document, arnOf('GET', path)), path).toBe(false);
     }
+  });
+
+  it('keeps every resource within 512 characters, widening a long Deny and dropping a long Allow', () => {
+    const long = `/${'x'.repeat(600)}`;
+    const document = policyFor(
+      [
+        rule(['GET'], long, needs('a')),
+        rule(['POST'], long, PUBLIC),
+        rule(['*'], '/**', needs('b')),
+      ],
+      [],
+    );
+
+    for (const statement of document.Statement) {
+      expect(statement.Resource.length).toBeLessThanOrEqual(MAX_RESOURCE_CHARS);
+    }
+    expect(evaluate(document, arnOf('GET', long))).toBe('explicit-deny');
+    expect(allows(document, arnOf('POST', long))).toBe(false);
   });
 
   it('drops the rules after the first catch-all, which can never match', () => {
