@@ -264,6 +264,9 @@ describe('discovery rules', () => {
     expect(addressProblem('http://localhost/jwks')).toBeUndefined();
     expect(addressProblem('http://[::1]:9000/jwks')).toBeUndefined();
     expect(addressProblem('http://10.0.0.1/jwks')).toContain('not https');
+    // Names under .localhost are left to resolvers, which need not keep them on loopback.
+    expect(addressProblem('http://keys.localhost/jwks')).toContain('not https');
+    expect(addressProblem('http://127.0.0.1.example.com/jwks')).toContain('not https');
     expect(addressProblem('ftp://keys.example/jwks')).toContain('not https');
     expect(addressProblem('https://user:pw@keys.example/jwks')).toContain('credentials');
   });
