@@ -3,7 +3,8 @@
  * JSON (`bench/results/latest.json`, or `bench/results/quick.json.tmp` with `--quick`).
  *
  * Options: `--quick` (fewer and shorter rounds, smaller pools), `--only=a,b` (sections: node,
- * workerd, provider, gate, startup, lambda, size), `--out=FILE`.
+ * layers, workerd, provider, gate, startup, lambda, size), `--algs=RS256,ES256` (fewer algorithms),
+ * `--rounds=N`, `--out=FILE`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
@@ -14,7 +15,7 @@ import { ALGORITHMS, makeSuite, type Suite } from './lib/fixtures.ts';
 import { startGateWorld } from './lib/loopback.ts';
 import { formatRates, formatTargets, summariseRates } from './lib/report.ts';
 import { roundSpread, spread } from './lib/stats.ts';
-import { buildTargets, formatOther, type Results } from './lib/targets.ts';
+import { buildTargets, formatOther, type Results, summariseLayers } from './lib/targets.ts';
 import { runGateHttp } from './sections/gate-http.ts';
 import { runNodeVerify } from './sections/node-verify.ts';
 import { runSize } from './sections/size.ts';
@@ -31,11 +32,17 @@ const out =
   args.find((a) => a.startsWith('--out='))?.slice(6) ??
   path.join(ROOT, quick ? 'bench/results/quick.json.tmp' : 'bench/results/latest.json');
 const wanted = (section: string) => !only || only.includes(section);
+const algs = args
+  .find((a) => a.startsWith('--algs='))
+  ?.slice(7)
+  .split(',');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const settings = quick
   ? { rounds: 2, timeMs: 60, warmupMs: 10, startupRounds: 2, lambdaRounds: 4, gateTimeMs: 150 }
   : { rounds: 5, timeMs: 120, warmupMs: 20, startupRounds: 5, lambdaRounds: 10, gateTimeMs: 300 };
+const roundsArg = args.find((a) => a.startsWith('--rounds='));
+if (roundsArg) settings.rounds = Number(roundsArg.slice(9));
 
 /** Loads this project's contender factory when the core exists. */
 async function oursFactory(): Promise<
@@ -78,14 +85,23 @@ async function main(): Promise<void> {
   const poolSize = Math.max(quick ? 256 : 1024, Math.ceil((ours?.tokenCacheEntries ?? 0) * 1.25));
   results.settings.poolSize = poolSize;
 
-  if (wanted('node') || wanted('workerd')) {
+  if (wanted('node') || wanted('layers') || wanted('workerd')) {
     log(`minting ${poolSize} tokens per algorithm ...`);
     const suites: Suite[] = [];
-    for (const alg of ALGORITHMS) suites.push(await makeSuite(alg, poolSize));
+    for (const alg of ALGORITHMS) {
+      if (!algs || algs.includes(alg)) suites.push(await makeSuite(alg, poolSize));
+    }
     if (wanted('node')) {
       log('Node verification ...');
       const rates = await runNodeVerify(suites, settings, ours?.factory, log);
       results.node = { ...summariseRates(rates), counters: ours?.counters ?? {} };
+    }
+    if (wanted('layers') && ours) {
+      log('Node layers (signature check stubbed) ...');
+      const { runLayers } = await import('./sections/layers.ts');
+      const layerSuites = suites.filter((s) => s.alg === 'RS256' || s.alg === 'ES256');
+      const table = await runLayers(layerSuites, { ...settings, rounds: 3 }, ours.factory);
+      results.layers = summariseLayers(table);
     }
     if (wanted('workerd')) {
       log('workerd verification (bench Worker in miniflare, timed from outside) ...');

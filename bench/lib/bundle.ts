@@ -49,6 +49,8 @@ export async function bundleWorker(entry: string, options: BundleOptions = {}): 
     conditions: ['workerd', 'worker', 'browser'],
     mainFields: ['module', 'main'],
     minify: options.minify ?? false,
+    // What workerd provides itself (`nodejs_als` gives `node:async_hooks`).
+    external: ['node:*', 'cloudflare:*'],
     logLevel: 'silent',
     plugins: [oursStub],
   });

@@ -23,13 +23,14 @@ export function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** Median, minimum and maximum of per-round values. */
-export function spread(values: readonly number[]): Spread {
+/** Median, minimum and maximum of per-round values; rounds not measured (NaN) are left out. */
+export function spread(all: readonly number[]): Spread {
+  const values = all.filter(Number.isFinite);
   return {
     median: median(values),
     min: values.length ? Math.min(...values) : Number.NaN,
     max: values.length ? Math.max(...values) : Number.NaN,
-    rounds: [...values],
+    rounds: [...all],
   };
 }
 

@@ -22,6 +22,8 @@ export interface Results {
     baselineMs: Spread;
     perRequest: Record<string, number>;
   };
+  /** Microseconds per cold call with the signature check stubbed, and ours minus jose. */
+  layers?: Record<string, Record<string, Spread>>;
   providerNode?: ProviderNodeResult;
   gateHttp?: GateHttpResult | null;
   workerStartup?: WorkerStartup | null;
@@ -129,10 +131,16 @@ export function buildTargets(r: Results): Target[] {
       0,
     ),
     countTarget(
-      'provider.workerd.gate',
-      `provider requests, ${r.gateHttp?.gateRequests ?? 'all'} gate requests (workerd)`,
-      r.gateHttp?.providerRequests,
+      'provider.workerd.first',
+      'provider requests, first gate request (workerd)',
+      r.gateHttp?.providerRequestsFirst,
       1,
+    ),
+    countTarget(
+      'provider.workerd.steady',
+      `provider requests, next ${(r.gateHttp?.gateRequests ?? 1) - 1} gate requests (workerd)`,
+      r.gateHttp?.providerRequests,
+      0,
     ),
   );
 
@@ -177,6 +185,25 @@ export function buildTargets(r: Results): Target[] {
   return targets;
 }
 
+/** Medians of the stubbed-signature rounds, plus what this project adds over bare jose. */
+export function summariseLayers(
+  table: Record<string, Record<string, number[]>>,
+): Record<string, Record<string, Spread>> {
+  const out: Record<string, Record<string, Spread>> = {};
+  for (const [alg, rows] of Object.entries(table)) {
+    const row: Record<string, Spread> = {};
+    for (const [id, values] of Object.entries(rows)) row[id] = roundSpread(spread(values));
+    const jose = rows.jose ?? [];
+    for (const id of ['ours-verify', 'ours-request']) {
+      const values = rows[id];
+      if (!values) continue;
+      row[`${id} - jose`] = roundSpread(spread(values.map((v, i) => v - (jose[i] ?? Number.NaN))));
+    }
+    out[alg] = row;
+  }
+  return out;
+}
+
 const ms = (values: readonly number[]) => {
   const s = spread(values);
   return `${round3(s.median)} ms (${round3(s.min)}-${round3(s.max)})`;
@@ -185,6 +212,16 @@ const ms = (values: readonly number[]) => {
 /** The start-up, size, HTTP and provider figures as lines. */
 export function formatOther(r: Results): string[] {
   const lines: string[] = [];
+  if (r.layers) {
+    lines.push(
+      '',
+      'Cold path without the signature (crypto.subtle.verify stubbed, Node), microseconds per call:',
+    );
+    for (const [alg, row] of Object.entries(r.layers)) {
+      const cells = Object.entries(row).map(([id, s]) => `${id} ${s.median} (${s.min}-${s.max})`);
+      lines.push(`  ${alg}: ${cells.join('; ')}`);
+    }
+  }
   const ws = r.workerStartup;
   if (ws) {
     lines.push(

@@ -73,19 +73,23 @@ export async function runProviderNode(
   await expectAllow(tokens[0] as string);
   const first = count() - mark;
 
+  // Keep fresh tokens back for after the clock moves: a token verified before is answered by
+  // the verified-token cache and would never ask for keys.
+  const steadyTokens = tokens.slice(1, -50);
+  const laterTokens = tokens.slice(-50);
   mark = count();
-  for (const token of tokens.slice(1)) await expectAllow(token);
+  for (const token of steadyTokens) await expectAllow(token);
   const steady = count() - mark;
 
-  // Past the freshness the provider's max-age (600 s) gives, inside any stale window.
+  // Past the freshness the provider's max-age (600 s) gives, inside the stale window.
   clock.ms += 601_000;
   mark = count();
-  await expectAllow(tokens[1] as string);
+  await expectAllow(laterTokens[0] as string);
   // A background refresh may still be in flight: let pending I/O settle before counting.
   await new Promise((resolve) => setTimeout(resolve, 50));
   const afterStale = count() - mark;
   mark = count();
-  for (const token of tokens.slice(2, 50)) await expectAllow(token);
+  for (const token of laterTokens.slice(1)) await expectAllow(token);
   const afterRefresh = count() - mark;
 
   // Cold instance; the provider answers after 100 ms so every request arrives during the fetch.
@@ -111,7 +115,7 @@ export async function runProviderNode(
   return {
     first,
     steady,
-    steadyRequests: tokens.length - 1,
+    steadyRequests: steadyTokens.length,
     afterStale,
     afterRefresh,
     stampede,
