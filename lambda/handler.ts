@@ -36,9 +36,9 @@ type LogFields = Omit<DecisionLog, 'durationMs'>;
  * {@link AuthorizerFailure}; never resolves with `null` or anything else.
  */
 export async function handleEvent(state: State, event: unknown): Promise<AuthorizerResponse> {
-  const started = Date.now();
+  const started = performance.now();
   const finish = (fields: LogFields) =>
-    logDecision({ ...fields, durationMs: Date.now() - started });
+    logDecision({ ...fields, durationMs: Math.round((performance.now() - started) * 100) / 100 });
 
   if (state.kind === 'broken') {
     finish({ outcome: 'error', code: 'config_error', event: kindOf(event) });
