@@ -4,6 +4,7 @@
  * caller created: a caller whose fetch never settles (a cancelled request) leaves every other
  * caller free, and with the store tier warm a fresh isolate makes no fetch at all.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError } from '../../../shared/errors.ts';
 import { createKeySetCache } from '../../../shared/jwks/cache.ts';
@@ -132,6 +133,40 @@ describe('cold stampede where callers must not share (Workers)', () => {
 
     expect(lookups.every((l) => l.keys[0]?.kid === 'k1')).toBe(true);
     expect(hanging.calls()).toBe(11);
+  });
+
+  it('completes every caller whose own I/O completes while half the callers are cancelled', async () => {
+    // Each caller runs in its own context, as a request does in workerd; the fetch of every
+    // even-numbered caller never settles. A caller that awaited another caller's promise
+    // could end up waiting on one of those forever.
+    const request = new AsyncLocalStorage<number>();
+    const callsBy = new Map<number, number>();
+    const fetchFn: typeof fetch = (input, init) => {
+      const id = request.getStore() ?? -1;
+      callsBy.set(id, (callsBy.get(id) ?? 0) + 1);
+      return id % 2 === 0 ? new Promise<Response>(() => undefined) : fetch(input, init);
+    };
+    const cache = createKeySetCache(
+      authConfig([issuer]),
+      runtime(time, { shareInFlight: false, fetch: fetchFn }),
+    );
+
+    const callers = Array.from({ length: 40 }, (_, id) =>
+      request.run(id, () => cache.getKeys(issuer, 'k1')),
+    );
+    for (const [id, caller] of callers.entries()) {
+      if (id % 2 === 0) void caller.catch(() => undefined);
+    }
+    const completed = await settlesWithoutHanging(
+      Promise.all(callers.filter((_, id) => id % 2 === 1)),
+    );
+
+    expect(completed).toHaveLength(20);
+    expect(completed.every((l) => l.keys[0]?.kid === 'k1')).toBe(true);
+    expect([...callsBy.keys()].sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 40 }, (_, id) => id),
+    );
+    expect([...callsBy.values()].every((n) => n === 1)).toBe(true);
   });
 
   it('serves the stale set while another caller refreshes, then refreshes itself later', async () => {
