@@ -45,31 +45,47 @@ export function createAuthorizer(
   const tokens = new TokenCache(config.tokenCacheEntries);
   const maxTokenBytes = config.credentials.maxTokenBytes;
 
+  /** Verifies on a cache miss only; the warm path stays synchronous up to the caller's await. */
+  function identify(token: string, source: Identity['source']): Identity | Promise<Identity> {
+    checkTokenSize(token, maxTokenBytes);
+    return tokens.get(token, runtime.now(), keys, source) ?? verifyAndRemember(token, source);
+  }
+
+  async function verifyAndRemember(token: string, source: Identity['source']): Promise<Identity> {
+    const identity = await verifier.verify(token, source);
+    tokens.set(token, identity);
+    return identity;
+  }
+
   async function verifyToken(
     token: string,
     source: Identity['source'] = 'bearer',
   ): Promise<Identity> {
     try {
-      checkTokenSize(token, maxTokenBytes);
-      const cached = tokens.get(token, runtime.now(), keys, source);
-      if (cached) return cached;
-      const identity = await verifier.verify(token, source);
-      tokens.set(token, identity);
-      return identity;
+      return await identify(token, source);
     } catch (error) {
       throw toAuthError(error, 'token_malformed');
     }
   }
 
+  /** Credential, verification and the cookie CSRF check, shared by both entry points. */
+  function authenticateRequest(
+    req: AuthRequest,
+    rule: RouteRule | undefined,
+  ): Identity | Promise<Identity> {
+    const credential = extractCredential(req, config.credentials, rule);
+    if (!credential) throw new AuthError('credential_missing', 'no credential in the request');
+    const found = identify(credential.token, credential.source);
+    if (credential.source !== 'cookie' || SAFE_METHODS.has(req.method.toUpperCase())) return found;
+    return Promise.resolve(found).then((identity) => {
+      checkCookieOrigin(req, identity, config.corsOrigins);
+      return identity;
+    });
+  }
+
   async function authenticate(req: AuthRequest, rule?: RouteRule): Promise<Identity> {
     try {
-      const credential = extractCredential(req, config.credentials, rule);
-      if (!credential) throw new AuthError('credential_missing', 'no credential in the request');
-      const identity = await verifyToken(credential.token, credential.source);
-      if (identity.source === 'cookie' && !SAFE_METHODS.has(req.method.toUpperCase())) {
-        checkCookieOrigin(req, identity, config.corsOrigins);
-      }
-      return identity;
+      return await authenticateRequest(req, rule);
     } catch (error) {
       throw toAuthError(error, 'credential_malformed');
     }
@@ -87,7 +103,9 @@ export function createAuthorizer(
 
     let identity: Identity;
     try {
-      identity = await authenticate(req, rule);
+      const found = authenticateRequest(req, rule);
+      // Await only a pending verification: a cache hit needs no extra turn of the event loop.
+      identity = found instanceof Promise ? await found : found;
     } catch (error) {
       return { outcome: 'deny', rule, error: toAuthError(error, 'token_malformed') };
     }

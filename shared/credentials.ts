@@ -13,11 +13,21 @@ export interface Credential {
   readonly source: Identity['source'];
 }
 
-/** RFC 9110 §11.2 token68: the syntax of a bearer credential (RFC 6750 §2.1 `b64token`). */
+/** RFC 9110 §11.2 token68 (RFC 6750 §2.1 `b64token`): `1*( ALPHA / DIGIT / -._~+/ ) *"="`. */
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 
-/** `auth-scheme 1*SP token68`, with tabs tolerated after the scheme and trailing whitespace. */
-const CREDENTIALS = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?:[ \t]+(.*?))?[ \t]*$/s;
+const SPACE = 0x20;
+const TAB = 0x09;
+
+/** Whether `value` is one token68. */
+export function isToken68(value: string): boolean {
+  return TOKEN68.test(value);
+}
+
+/** Whether `value` starts with `Bearer` in any case (RFC 9110 §11.1: schemes are case-insensitive). */
+function startsWithBearer(value: string, at: number): boolean {
+  return value.length - at >= 6 && value.slice(at, at + 6).toLowerCase() === 'bearer';
+}
 
 function malformed(message: string): AuthError {
   return new AuthError('credential_malformed', message);
@@ -41,20 +51,32 @@ export function checkTokenSize(token: string, maxTokenBytes: number): void {
  * @throws AuthError `credential_malformed` or `token_too_large`
  */
 export function parseAuthorization(value: string, maxTokenBytes: number): string {
-  // Leading whitespace is optional whitespace around a field value (RFC 9110 §5.5).
-  const match = CREDENTIALS.exec(value.replace(/^[ \t]+/, ''));
-  if (!match) throw malformed('Authorization header is not one credential');
-  const [, scheme, rest] = match;
-  if (scheme!.toLowerCase() !== 'bearer') {
-    // A bare JWT matches the scheme syntax only when it has no spaces; either way it is not
-    // a Bearer credential.
+  // Leading and trailing whitespace around a field value is optional (RFC 9110 §5.5).
+  let start = 0;
+  let end = value.length;
+  while (start < end && isBlank(value.charCodeAt(start))) start++;
+  while (end > start && isBlank(value.charCodeAt(end - 1))) end--;
+
+  // `credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ]`, with tabs tolerated.
+  if (
+    !startsWithBearer(value, start) ||
+    (start + 6 < end && !isBlank(value.charCodeAt(start + 6)))
+  ) {
+    // Another scheme, or a bare token: either way not a Bearer credential.
     throw malformed('Authorization scheme is not Bearer');
   }
-  if (rest === undefined || rest === '')
-    throw malformed('Authorization Bearer credential is empty');
-  checkTokenSize(rest, maxTokenBytes);
-  if (!TOKEN68.test(rest)) throw malformed('Authorization header is not one Bearer token');
-  return rest;
+  let at = start + 6;
+  while (at < end && isBlank(value.charCodeAt(at))) at++;
+  if (at === end) throw malformed('Authorization Bearer credential is empty');
+  const token = value.slice(at, end);
+  checkTokenSize(token, maxTokenBytes);
+  // A comma (a second credential joined by `Headers.get`), a space or a quote fails here.
+  if (!isToken68(token)) throw malformed('Authorization header is not one Bearer token');
+  return token;
+}
+
+function isBlank(code: number): boolean {
+  return code === SPACE || code === TAB;
 }
 
 /**
@@ -81,7 +103,7 @@ export function readCookie(header: string, name: string): string | undefined {
 /** A bare token from a header, cookie or query parameter: size first, then token68 syntax. */
 function bareToken(value: string, where: string, maxTokenBytes: number): string {
   checkTokenSize(value, maxTokenBytes);
-  if (!TOKEN68.test(value)) throw malformed(`${where} is not one token`);
+  if (!isToken68(value)) throw malformed(`${where} is not one token`);
   return value;
 }
 
