@@ -115,9 +115,10 @@ const NON_CANONICAL: readonly string[] = Object.freeze([
   '*%7?*',
 ]);
 
-/** Whether a rule matches every request: any method and a path of `/**`. */
+/** Whether a rule matches every request: any method and a path of `/**` (empty segments aside). */
 export function isCatchAll(rule: RouteRule): boolean {
-  return rule.methods.includes('*') && rule.path === '/**';
+  const segments = rule.path.split('/').filter((segment) => segment !== '');
+  return rule.methods.includes('*') && segments.length === 1 && segments[0] === '**';
 }
 
 /**
