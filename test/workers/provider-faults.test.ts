@@ -86,6 +86,22 @@ describe('C17 provider misbehaves, cold cache', () => {
     });
   }
 
+  it('logs a document that is not a JWK Set once, as an operator error', async () => {
+    const s = await scene();
+    s.provider.route('/jwks.json', {
+      body: '<html>sign in</html>',
+      headers: { 'content-type': 'text/html' },
+    });
+    const token = await s.token();
+
+    for (let i = 0; i < 3; i++) await s.gate.fetch('/orders', { headers: bearer(token) });
+
+    await s.gate.output.waitFor((l) => l.event === 'decision', 3);
+    const lines = s.gate.output.events('key_set');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.lastFailure).toMatchObject({ code: 'key_set_invalid' });
+  });
+
   it('passes the provider Retry-After on to clients', async () => {
     const s = await scene();
     s.provider.route('/jwks.json', { status: 503, headers: { 'retry-after': '120' }, body: '' });

@@ -213,6 +213,19 @@ describe('published key sets with a run-time key in the provider shape', () => {
   });
   afterAll(async () => s?.close());
 
+  it('logs the Keycloak encryption key as skipped, once', async () => {
+    const file = 'jwks/keycloak-master-realm-certs.json';
+    const token = await mint(keys.get(file)!, { iss: issuerOf(file), aud: 'realdata', sub: 'rt' });
+    await s.gate.fetch('/keycloak-skip-1', { headers: { Authorization: `Bearer ${token}` } });
+    await s.gate.fetch('/keycloak-skip-2', { headers: { Authorization: `Bearer ${token}` } });
+
+    await s.gate.output.waitFor((l) => l.path === '/keycloak-skip-2');
+    const lines = s.gate.output.events('key_set').filter((l) => l.issuer === issuerOf(file));
+    expect(lines).toHaveLength(1);
+    const skipped = lines[0]?.skipped as { kid?: string }[];
+    expect(skipped.map((k) => k.kid)).toContain('Q2O_f0Z7hVL1WUxKQbChyWK_FzQK-qRZh4Kg9mxxt_I');
+  });
+
   for (const [file] of SETS) {
     it(`verifies a fresh token among the keys of ${path.basename(file)}`, async () => {
       const token = await mint(keys.get(file)!, {
