@@ -77,8 +77,8 @@ export class TokenCache {
 /**
  * The seconds in which `jose` would accept the token's time claims, for a `now` floored to
  * whole seconds: `exp <= now - tolerance` is expired, `nbf > now + tolerance` not yet valid,
- * and with a maximum age `now - iat - tolerance > max` too old, `now - iat < -tolerance` issued
- * in the future. The claims were type-checked before verification.
+ * `iat > now + tolerance` issued in the future, and with a maximum age
+ * `now - iat - tolerance > max` too old. The claims were type-checked before verification.
  */
 export function validityWindow(identity: Identity): { fromSeconds: number; untilSeconds: number } {
   const { payload, issuer } = identity;
@@ -86,11 +86,14 @@ export function validityWindow(identity: Identity): { fromSeconds: number; until
   let from = Number.NEGATIVE_INFINITY;
   let until = (payload.exp as number) + tolerance;
   if (typeof payload.nbf === 'number') from = payload.nbf - tolerance;
-  const maxAge = issuer.maxTokenAgeSeconds;
-  if (maxAge !== undefined && typeof payload.iat === 'number') {
+  if (typeof payload.iat === 'number') {
+    // Verification refuses `iat > now + tolerance`; for an integer `now` the complement is
+    // `now >= ceil(iat - tolerance)`.
+    from = Math.max(from, Math.ceil(payload.iat - tolerance));
+    const maxAge = issuer.maxTokenAgeSeconds;
     // `now <= iat + max + tolerance` for integer `now` is `now < floor(...) + 1`.
-    until = Math.min(until, Math.floor(payload.iat + maxAge + tolerance) + 1);
-    from = Math.max(from, payload.iat - tolerance);
+    if (maxAge !== undefined)
+      until = Math.min(until, Math.floor(payload.iat + maxAge + tolerance) + 1);
   }
   return { fromSeconds: from, untilSeconds: until };
 }

@@ -68,7 +68,9 @@ async function verifyWith(
   }
 
   const lookup = await lookupKeys(keys, issuer, kid);
-  const verified = await verifyWithKeys(token, issuer, iss, alg, kid, lookup.keys, runtime.now());
+  const nowMs = runtime.now();
+  const verified = await verifyWithKeys(token, issuer, iss, alg, kid, lookup.keys, nowMs);
+  checkIssuedAt(verified.payload, issuer, nowMs);
   checkProfile(issuer, verified.payload as Record<string, unknown>);
 
   return {
@@ -82,6 +84,21 @@ async function verifyWith(
     source,
     cache: lookup.cache,
   };
+}
+
+/**
+ * A token issued in the future is refused even without a maximum age (`jose` looks at `iat`
+ * only with `maxTokenAge`): an `iat` of 1e19 says the clock of whoever minted it is wrong, or
+ * that the token was minted to outlive a key rotation (RFC 7519 §4.1.6).
+ */
+function checkIssuedAt(payload: JWTPayload, issuer: IssuerConfig, nowMs: number): void {
+  const now = Math.floor(nowMs / 1000);
+  if (typeof payload.iat === 'number' && payload.iat > now + issuer.clockToleranceSeconds) {
+    throw new AuthError('token_too_old', 'token iat is in the future', {
+      claim: 'iat',
+      issuer: issuer.issuer,
+    });
+  }
 }
 
 /** Key lookup; a key source that throws something other than an AuthError fails closed (503). */

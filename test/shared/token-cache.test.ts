@@ -51,6 +51,14 @@ describe('the verified-token cache inside the authorizer', () => {
     expect(await failure(authorizer.verifyToken(token))).toBe('token_not_yet_valid');
   });
 
+  it('does not serve a cached token before its iat when the clock goes back', async () => {
+    const { authorizer, runtime } = standard([key], { clockToleranceSeconds: 0 });
+    const token = await sign({ iat: NOW, nbf: undefined });
+    await authorizer.verifyToken(token);
+    runtime.setNow((NOW - 1) * 1000);
+    expect(await failure(authorizer.verifyToken(token))).toBe('token_too_old');
+  });
+
   it('stops serving a cached token past its maximum age', async () => {
     const { authorizer, runtime } = standard([key], {
       maxTokenAgeSeconds: 120,

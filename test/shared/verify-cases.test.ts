@@ -270,6 +270,12 @@ describe('C06 time claims of the wrong type or range', () => {
     ['nbf 1e309', raw(`"exp":${NOW + 60},"nbf":1e309`), 'token_malformed'],
     ['iat as a string', raw(`"exp":${NOW + 60},"iat":"${NOW}"`), 'token_malformed'],
     ['iat false', raw(`"exp":${NOW + 60},"iat":false`), 'token_malformed'],
+    ['iat 1e19', raw(`"exp":${NOW + 60},"iat":1e19`), 'token_too_old'],
+    [
+      'iat beyond the tolerance in the future',
+      raw(`"exp":${NOW + 60},"iat":${NOW + 31}`),
+      'token_too_old',
+    ],
   ])('rejects %s', async (_, claims, code) => {
     const { authorizer } = standard([k.rs]);
     const token = await signRaw(k.rs, header(k.rs), claims);
@@ -280,6 +286,7 @@ describe('C06 time claims of the wrong type or range', () => {
     ['a fractional exp', raw(`"exp":${NOW + 60}.25`)],
     ['exp in exponent notation', raw(`"exp":${(NOW + 60) / 1000}e3`)],
     ['a far future exp', raw('"exp":32503680000')],
+    ['an iat within the tolerance in the future', raw(`"exp":${NOW + 60},"iat":${NOW + 30}`)],
   ])('accepts %s in range', async (_, claims) => {
     const { authorizer } = standard([k.rs]);
     await expect(
