@@ -13,12 +13,13 @@ const scripts = Object.keys(
     .scripts,
 );
 
-/** The cells of the table row whose first cell is `name` in backticks. */
+/** The cells of the table row whose first cell is `name` in backticks (tables are padded). */
 function row(name: string): string[] | undefined {
-  const line = readme.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
+  const start = new RegExp(`^\\|\\s*\`${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\`\\s*\\|`);
+  const line = readme.split('\n').find((l) => start.test(l));
   return line
-    ?.split(' | ')
-    .map((cell) => cell.replace(/^\| |\s*\|$/g, '').trim())
+    ?.split(/(?<!\\)\|/)
+    .map((cell) => cell.trim())
     .filter((cell) => cell !== '');
 }
 
