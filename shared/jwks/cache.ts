@@ -24,6 +24,7 @@ import {
   type Failure,
   install,
   type LoadedSet,
+  namedKeys,
   selectKeys,
   type UpdateSource,
 } from './entry.ts';
@@ -150,7 +151,7 @@ export function createKeySetCache(config: AuthConfig, runtime: Runtime): KeySetC
         await fromStore(entry, store);
         // Memory may also have been filled meanwhile by a concurrent caller's update.
         const set = entry.set;
-        if (isFresh(set, runtime.now()) && selectKeys(set, kid).length > 0) return 'store';
+        if (isFresh(set, runtime.now()) && namedKeys(set, kid).length > 0) return 'store';
       }
       return (await fromNetwork(entry, issuer, true)) ? 'failed' : 'network';
     };
@@ -186,17 +187,17 @@ export function createKeySetCache(config: AuthConfig, runtime: Runtime): KeySetC
     );
   }
 
-  /** Serves `kid` from `set`, counting the lookup as `state`. */
+  /** Serves `kid` from `set`, counting the lookup as `state` when it finds keys. */
   function serve(
     set: LoadedSet,
     issuer: IssuerConfig,
     kid: string | undefined,
     state: CacheState,
   ): KeyLookup {
-    const counter = state === 'hit' ? 'hits' : state === 'miss' ? 'misses' : state;
-    counters[counter] += 1;
     const keys = selectKeys(set, kid);
     if (keys.length === 0) throw unknownKid(issuer, kid);
+    const counter = state === 'hit' ? 'hits' : state === 'miss' ? 'misses' : state;
+    counters[counter] += 1;
     return { keys, cache: state };
   }
 
@@ -206,13 +207,18 @@ export function createKeySetCache(config: AuthConfig, runtime: Runtime): KeySetC
     const held = isUsable(entry.set, now) ? entry.set : undefined;
 
     if (isFresh(held, now)) {
-      if (selectKeys(held, kid).length > 0) return serve(held, issuer, kid, 'hit');
+      // A set whose keys carry no kid at all cannot learn a new one by refetching.
+      if (namedKeys(held, kid).length > 0 || held.byKid.size === 0) {
+        return serve(held, issuer, kid, 'hit');
+      }
       // Unknown kid in a fresh set: one update per cooldown (OIDC Core §10.1.1, rotation). The
       // cooldown counts from this isolate's last fetch, so the first one after a cold start is
       // never blocked, and a flood of random kids costs at most one fetch per cooldown. It is
       // claimed before any await, so concurrent callers see it at once.
       if (!entry.inFlight) {
-        if (!cooledDown(entry, now) || failureActive(entry, now)) throw unknownKid(issuer, kid);
+        if (!cooledDown(entry, now) || failureActive(entry, now)) {
+          return serve(held, issuer, kid, 'hit');
+        }
         entry.lastNetworkAt = now;
       }
     } else if (held && (failureActive(entry, now) || refreshUnderway(entry, now))) {

@@ -98,8 +98,18 @@ export function install(entry: Entry, set: LoadedSet): boolean {
   return true;
 }
 
-/** Keys for `kid`, or every usable key when the token names none. */
+/**
+ * The keys a token naming `kid` is checked with: those with that `kid`, or every usable key
+ * when the token names none. When no key has the `kid`, the keys published without one are
+ * offered instead: `kid` is optional (RFC 7517 §4.5), and such a key matches any hint.
+ */
 export function selectKeys(set: LoadedSet, kid: string | undefined): readonly UsableKey[] {
+  const named = namedKeys(set, kid);
+  return named.length > 0 ? named : set.keys.filter((key) => key.kid === undefined);
+}
+
+/** Only the keys that carry `kid` (every key when `kid` is undefined): what rotation adds. */
+export function namedKeys(set: LoadedSet, kid: string | undefined): readonly UsableKey[] {
   if (kid === undefined) return set.keys;
   return set.byKid.get(kid) ?? [];
 }

@@ -2,13 +2,22 @@
  * CASES.md C15: key rotation and random kids, with the case's numbers: the set is fresh for
  * 10 minutes and unknown-kid refetches cool down for 30 s per issuer.
  */
+import { compactVerify, importJWK } from 'jose';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError } from '../../../shared/errors.ts';
 import { createKeySetCache } from '../../../shared/jwks/cache.ts';
 import type { IssuerConfig } from '../../../shared/types.ts';
 import { jwks, makeKey, type TestKey } from '../../fixtures/keys.ts';
 import { type Provider, startProvider } from '../../fixtures/provider.ts';
-import { authConfig, type Clock, clock, issuerConfig, memoryStore, runtime } from './support.ts';
+import {
+  authConfig,
+  type Clock,
+  clock,
+  issuerConfig,
+  memoryStore,
+  realFile,
+  runtime,
+} from './support.ts';
 
 const FRESH = { 'cache-control': 'max-age=600' };
 const C15 = { defaultMaxAgeSeconds: 600, unknownKidCooldownSeconds: 30 };
@@ -163,5 +172,50 @@ describe.each([true, false])('rotation and random kids (shareInFlight %s)', (sha
 
     expect(fetches()).toBe(2);
     expect(provider.count('/other.json')).toBe(2);
+  });
+});
+
+describe('keys published without a kid', () => {
+  const clerk = JSON.parse(realFile('tokens/clerk-sdk-fixture-tokens.json')) as {
+    tokens: { id: string; token: string; key: { jwk?: Record<string, unknown> } }[];
+  };
+  const kidless = clerk.tokens.find((t) => t.id.includes('without-kid'));
+
+  it('offers a kid-less key to a token naming any kid, without refetching', async () => {
+    provider.route('/jwks.json', { body: { keys: [kidless?.key.jwk] }, headers: FRESH });
+    const cache = createKeySetCache(authConfig([issuer], C15), runtime(time));
+
+    const lookup = await cache.getKeys(issuer, 'ins_2GIoQhbUpy0hX7B2cVkuTMinXoD');
+    time.advance(31);
+    await cache.getKeys(issuer, 'anything');
+
+    expect(lookup.keys).toHaveLength(1);
+    expect(lookup.keys[0]?.kid).toBeUndefined();
+    expect(fetches()).toBe(1);
+    // The real Clerk fixture token verifies with the key the cache offered.
+    const key = await importJWK(lookup.keys[0]?.jwk as never, 'RS256');
+    const { protectedHeader } = await compactVerify(kidless?.token as string, key);
+    expect(protectedHeader.kid).toBe('ins_2GIoQhbUpy0hX7B2cVkuTMinXoD');
+  });
+
+  it('refetches for an unknown kid in a mixed set, then falls back to the kid-less keys', async () => {
+    const { kid: _kid, ...anonymous } = k2.publicJwk;
+    provider.route('/jwks.json', { body: { keys: [k1.publicJwk, anonymous] }, headers: FRESH });
+    const cache = createKeySetCache(authConfig([issuer], C15), runtime(time));
+    await cache.getKeys(issuer, 'k1');
+
+    time.advance(31);
+    const lookup = await cache.getKeys(issuer, 'new');
+
+    expect(lookup.keys.map((k) => k.kid)).toEqual([undefined]);
+    expect(fetches()).toBe(2);
+    expect(cache.hasKey(issuer, 'new')).toBe(true);
+  });
+
+  it('never offers a key whose kid differs from the one named', async () => {
+    const cache = createKeySetCache(authConfig([issuer], C15), runtime(time));
+
+    expect(await codeOf(cache.getKeys(issuer, 'k2'))).toBe('key_unknown');
+    expect(cache.stats().hits).toBe(0);
   });
 });
