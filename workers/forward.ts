@@ -100,16 +100,46 @@ export function originHeaders(
 }
 
 /**
- * Where the request goes: `ORIGIN_URL` with the request's path appended to its own path and the
- * query kept, or the request's own URL (the zone's origin) when there is no `ORIGIN_URL`.
+ * Removes every `name=...` pair from a query string, leaving the other pairs byte for byte (a
+ * `URLSearchParams` round trip would re-encode them, and the origin may sign or compare them).
  */
-export function originTarget(requestUrl: URL, origin: URL | undefined): string {
-  if (origin === undefined) return requestUrl.toString();
-  const target = new URL(origin.toString());
-  const base = target.pathname.replace(/\/+$/, '');
-  target.pathname = `${base}${requestUrl.pathname}`;
-  target.search = requestUrl.search;
-  return target.toString();
+export function withoutQueryParameter(search: string, name: string): string {
+  if (search.length <= 1) return search;
+  const kept = search
+    .slice(1)
+    .split('&')
+    .filter((pair) => {
+      const rawName = pair.split('=', 1)[0]!.replace(/\+/g, ' ');
+      try {
+        return decodeURIComponent(rawName) !== name;
+      } catch {
+        return rawName !== name;
+      }
+    });
+  return kept.length > 0 ? `?${kept.join('&')}` : '';
+}
+
+/**
+ * Where the request goes: `ORIGIN_URL` with the request's path appended to its own path, or the
+ * request's own URL (the zone's origin) when there is no `ORIGIN_URL`. The query is kept, less
+ * `dropParameter` (a query credential the gate consumed and must not pass on).
+ */
+export function originTarget(
+  requestUrl: URL,
+  origin: URL | undefined,
+  dropParameter?: string,
+): string {
+  const target = new URL((origin ?? requestUrl).toString());
+  if (origin !== undefined) {
+    const base = target.pathname.replace(/\/+$/, '');
+    target.pathname = `${base}${requestUrl.pathname}`;
+  }
+  const search =
+    dropParameter === undefined
+      ? requestUrl.search
+      : withoutQueryParameter(requestUrl.search, dropParameter);
+  // Assigning `search` would re-encode it; rebuild the URL text around it instead.
+  return `${target.origin}${target.pathname}${search}`;
 }
 
 /** The request to send to the origin, streaming the body through unchanged. */

@@ -30,7 +30,12 @@ async function forward(
 ): Promise<{ response: Response; omitted: string[] }> {
   const identity = decision.outcome === 'allow' ? decision.identity : undefined;
   const { headers, omitted } = originHeaders(gate.config, request.headers, identity);
-  const target = originTarget(url, gate.origin);
+  // A token from the query string stays at the gate unless the configuration forwards it.
+  const consumedParameter =
+    identity?.source === 'query' && !gate.config.forwardAuthorization
+      ? decision.rule?.queryParameter
+      : undefined;
+  const target = originTarget(url, gate.origin, consumedParameter);
   try {
     return { response: await fetch(originRequest(request, target, headers)), omitted };
   } catch {

@@ -50,6 +50,18 @@ describe('forwarding', () => {
     expect(s.origin.received[0]?.headers.authorization).toBe(`Bearer ${token}`);
   });
 
+  it('removes a query-string token before the origin and keeps the other parameters as sent', async () => {
+    const routes = [{ path: '/download/**', queryParameter: 'access_token' }];
+    const s = await scene({ auth: authConfig({ routes }) });
+    const token = await s.token();
+
+    const answer = await s.gate.fetch(`/download/a.pdf?x=%20y&access_token=${token}&b=c+d`);
+
+    expect(answer.status).toBe(200);
+    expect(s.origin.received[0]?.url).toBe('/download/a.pdf?x=%20y&b=c+d');
+    expect(s.gate.output.text()).not.toContain(token);
+  });
+
   it('accepts AUTH_CONFIG as an object, the way a wrangler TOML table arrives', async () => {
     const s = await scene({ configAsObject: true });
     const token = await s.token({ scope: 'read' });

@@ -1,0 +1,112 @@
+/**
+ * The Worker's pure helpers, run directly: challenge quoting (RFC 6750 §3, RFC 9110 §5.6.4),
+ * identity header values, query-credential removal, the KV snapshot format and lifetime, and
+ * the `ORIGIN_URL` check. The HTTP behaviour is tested in workerd by the other files.
+ */
+import { describe, expect, it } from 'vitest';
+import { AUTH_ERROR_CODES, ConfigError } from '../../shared/errors.ts';
+import { bearerChallenge, describe as describeCode, quote } from '../../workers/challenge.ts';
+import { headerValue, originTarget, withoutQueryParameter } from '../../workers/forward.ts';
+import { parseOriginUrl } from '../../workers/gate.ts';
+import { expirationTtlSeconds, kvKey, parseSnapshot } from '../../workers/kv-store.ts';
+
+describe('challenges', () => {
+  it('escapes quotes and backslashes and drops controls in a quoted-string', () => {
+    expect(quote('a "b" \\c')).toBe('"a \\"b\\" \\\\c"');
+    expect(quote('line\r\nbreak\u00e9')).toBe('"linebreak"');
+  });
+
+  it('sends only the realm when there is no error code (RFC 6750 §3.1)', () => {
+    expect(bearerChallenge('api')).toBe('Bearer realm="api"');
+  });
+
+  it('drops scope tokens that would need escaping', () => {
+    const challenge = bearerChallenge('api', {
+      error: 'insufficient_scope',
+      code: 'insufficient_scope',
+      scopes: ['read', 'bad"scope', 'write:all'],
+    });
+    expect(challenge).toContain('scope="read write:all"');
+  });
+
+  it('has a printable fixed description for every reason code', () => {
+    for (const code of AUTH_ERROR_CODES) {
+      expect(describeCode(code)).toMatch(/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/);
+    }
+  });
+});
+
+describe('identity header values', () => {
+  it('passes printable ASCII strings as they are and JSON-encodes everything else', () => {
+    expect(headerValue('user-1')).toBe('user-1');
+    expect(headerValue(42)).toBe('42');
+    expect(headerValue(true)).toBe('true');
+    expect(headerValue(['a', 'b'])).toBe('["a","b"]');
+    expect(headerValue('é\n')).toBe('"\\u00e9\\n"');
+  });
+
+  it('leaves out null, undefined and oversized values', () => {
+    expect(headerValue(null)).toBeUndefined();
+    expect(headerValue(undefined)).toBeUndefined();
+    expect(headerValue('x'.repeat(5000))).toBeUndefined();
+  });
+
+  it('quotes a value whose spaces at the ends Headers would trim', () => {
+    expect(headerValue(' admin ')).toBe('" admin "');
+  });
+});
+
+describe('origin targets', () => {
+  it('removes every copy of the credential parameter and keeps the rest byte for byte', () => {
+    expect(withoutQueryParameter('?a=%20&token=x&b=c+d&token=y', 'token')).toBe('?a=%20&b=c+d');
+    expect(withoutQueryParameter('?token=x', 'token')).toBe('');
+    expect(withoutQueryParameter('?to%6Ben=x&z=1', 'token')).toBe('?z=1');
+    expect(withoutQueryParameter('?%E0%A4%A=1', 'token')).toBe('?%E0%A4%A=1');
+  });
+
+  it('prefixes the request path with the path of ORIGIN_URL', () => {
+    const request = new URL('https://gate.example/a/b?q=1');
+    expect(originTarget(request, new URL('https://origin.example/base/'))).toBe(
+      'https://origin.example/base/a/b?q=1',
+    );
+    expect(originTarget(request, undefined)).toBe('https://gate.example/a/b?q=1');
+  });
+
+  it('rejects an ORIGIN_URL that is blank, relative, not http(s) or carries a query', () => {
+    for (const bad of [
+      '',
+      '  ',
+      'origin.example',
+      'ftp://origin.example',
+      'https://o.example/?a=1',
+      42,
+    ]) {
+      expect(() => parseOriginUrl(bad)).toThrow(ConfigError);
+    }
+    expect(parseOriginUrl(undefined)).toBeUndefined();
+    expect(parseOriginUrl('https://origin.example/v1')?.pathname).toBe('/v1');
+  });
+});
+
+describe('KV snapshots', () => {
+  const snapshot = { keys: [{ kty: 'RSA' }], fetchedAt: 1_000, freshUntil: 601_000, etag: '"e"' };
+
+  it('reads back what it writes and refuses other shapes', () => {
+    expect(parseSnapshot(JSON.parse(JSON.stringify(snapshot)))).toEqual(snapshot);
+    expect(parseSnapshot({ keys: 'x', fetchedAt: 1, freshUntil: 2 })).toBeUndefined();
+    expect(parseSnapshot({ keys: [1], fetchedAt: 1, freshUntil: 2 })).toBeUndefined();
+    expect(parseSnapshot({ keys: [], fetchedAt: '1', freshUntil: 2 })).toBeUndefined();
+    expect(parseSnapshot(null)).toBeUndefined();
+  });
+
+  it('keeps a snapshot for twice its fresh life plus the stale window, at least 60 s', () => {
+    expect(expirationTtlSeconds(snapshot, 3600)).toBe(2 * 600 + 3600);
+    expect(expirationTtlSeconds({ ...snapshot, freshUntil: 1_000 }, 0)).toBe(60);
+  });
+
+  it('hashes key-set addresses too long for a KV key', async () => {
+    expect(await kvKey('https://a.example/jwks')).toBe('jwks:v1:https://a.example/jwks');
+    const long = await kvKey(`https://a.example/${'x'.repeat(600)}`);
+    expect(long).toMatch(/^jwks:v1:sha256:[0-9a-f]{64}$/);
+  });
+});
