@@ -147,7 +147,7 @@ function tooLarge(url: string, maxBytes: number): AuthError {
 function unavailable(url: string, what: string, retryAfter?: number): AuthError {
   return new AuthError(
     'key_set_unavailable',
-    `Key set fetch from ${url}: ${what}`,
+    `Fetch of ${url}: ${what}`,
     retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter },
   );
 }

@@ -52,7 +52,7 @@ export async function fetchKeySet(
     if (!held) {
       throw new AuthError(
         'key_set_unavailable',
-        `Key set fetch from ${jwksUrl}: answered 304 to an unconditional request`,
+        `Fetch of ${jwksUrl}: answered 304 to an unconditional request`,
       );
     }
     return { ...held, fetchedAt: receivedAt, freshUntil };
@@ -94,7 +94,11 @@ async function resolveAddress(
       },
       context.now(),
     );
-    if (result.status !== 200) throw new AuthError('key_set_unavailable', `${url}: answered 304`);
+    if (result.status !== 200)
+      throw new AuthError(
+        'key_set_unavailable',
+        `Fetch of ${url}: answered 304 to an unconditional request`,
+      );
     const jwksUri = jwksUriFromDiscovery(result.body, issuer.issuer);
     const receivedAt = context.now();
     entry.discovered = {
