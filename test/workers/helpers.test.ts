@@ -3,12 +3,40 @@
  * identity header values, query-credential removal, the KV snapshot format and lifetime, and
  * the `ORIGIN_URL` check. The HTTP behaviour is tested in workerd by the other files.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../shared/config/load.ts';
 import { AUTH_ERROR_CODES, ConfigError } from '../../shared/errors.ts';
 import { bearerChallenge, describe as describeCode, quote } from '../../workers/challenge.ts';
 import { headerValue, originTarget, withoutQueryParameter } from '../../workers/forward.ts';
 import { parseOriginUrl } from '../../workers/gate.ts';
 import { expirationTtlSeconds, kvKey, parseSnapshot } from '../../workers/kv-store.ts';
+import { ROOT } from './harness.ts';
+
+describe('wrangler.toml', () => {
+  const toml = parseToml(readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8')) as {
+    main: string;
+    vars: Record<string, unknown>;
+    kv_namespaces: { binding: string }[];
+    triggers: { crons: string[] };
+  };
+
+  it('ships example vars that the gate accepts as a configuration', () => {
+    const config = loadConfig(toml.vars);
+
+    expect(config.issuers[0]?.issuer).toBe(toml.vars.JWT_ISSUER);
+    expect(config.routes.length).toBeGreaterThan(0);
+    expect(parseOriginUrl(toml.vars.ORIGIN_URL)).toBeInstanceOf(URL);
+  });
+
+  it('binds JWKS_CACHE and a cron trigger for the Worker entry point', () => {
+    expect(toml.main).toBe('workers/index.ts');
+    expect(toml.kv_namespaces.map((kv) => kv.binding)).toEqual(['JWKS_CACHE']);
+    expect(toml.triggers.crons.length).toBeGreaterThan(0);
+  });
+});
 
 describe('challenges', () => {
   it('escapes quotes and backslashes and drops controls in a quoted-string', () => {
