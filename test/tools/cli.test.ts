@@ -1,0 +1,99 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configEnvironment } from '../../tools/inspect/setup.ts';
+import { realPath, realToken, repoRoot } from './realdata.ts';
+
+const bin = resolve(repoRoot, 'bin/edge-jwt.mjs');
+
+/** The test runner's environment without configuration variables a developer may have set. */
+const cleanEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !/^(JWT_|JWKS_|AUTH_CONFIG$)/.test(name)),
+);
+
+/** Runs the package's `bin` as a user would, optionally feeding stdin. */
+function cli(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd: repoRoot,
+    input,
+    encoding: 'utf8',
+    env: cleanEnv,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const mongo = realToken('mongodb-oidc-test-tokens.json', 'mongodb-user1-rs256');
+const mongoArgs = [
+  '--issuer',
+  'https://test.kernel.mongodb.com/oidc/issuer1',
+  '--audience',
+  'jwt@kernel.mongodb.com',
+  '--jwks',
+  realPath('jwks/mongodb-test-custom-keys.json'),
+  '--at',
+  '2023-11-14T22:13:20Z',
+];
+
+describe('the edge-jwt command line', () => {
+  it.each(['start', 'mint', 'inspect', 'jwks', 'invoke', 'check-config'])(
+    'prints help for %s with a --json option',
+    (command) => {
+      const { code, stdout } = cli([command, '--help']);
+      expect(code).toBe(0);
+      expect(stdout).toContain(`Usage: edge-jwt ${command}`);
+      expect(stdout).toContain('--json');
+    },
+  );
+
+  it('prints a key-set report as JSON', () => {
+    const { code, stdout } = cli([
+      'jwks',
+      realPath('jwks/okta-common-oauth2-v1-keys.json'),
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as { keys: unknown[] }).keys).toHaveLength(2);
+  });
+
+  it('reads the token from stdin with "-" and accepts a pasted "Bearer " prefix', () => {
+    const { code, stdout } = cli(['inspect', '-', ...mongoArgs], `Bearer ${mongo.token}\n`);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Result: allowed for subject user1@mongodb.com/);
+    expect(stdout).not.toContain(mongo.token.split('.')[2]);
+  });
+
+  it('exits 1 when the token would be refused', () => {
+    const { code, stdout } = cli(['inspect', mongo.token, ...mongoArgs, '--at', '2040-01-01']);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/token_expired/);
+  });
+
+  it('exits 2 with one line and no stack trace for a usage mistake', () => {
+    const { code, stderr } = cli(['jwks', 'no-such-file.json']);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(
+      'edge-jwt: no-such-file.json is neither an existing file nor an http(s) URL',
+    );
+  });
+});
+
+describe('the configuration sources of inspect and invoke', () => {
+  it('reads only the five configuration variables from the environment', async () => {
+    const env = await configEnvironment({}, { JWT_ISSUER: 'https://a.example/', PATH: '/bin' });
+    expect(env).toEqual({ JWT_ISSUER: 'https://a.example/' });
+  });
+
+  it('reads a wrangler.toml [vars] table, AUTH_CONFIG as a table included', async () => {
+    const env = await configEnvironment({ wrangler: resolve(repoRoot, 'wrangler.toml') }, {});
+    expect(env.JWT_ISSUER).toBeTypeOf('string');
+    expect(env.AUTH_CONFIG).toBeTypeOf('object');
+  });
+
+  it('lets command-line options override the file and the environment', async () => {
+    const env = await configEnvironment(
+      { wrangler: resolve(repoRoot, 'wrangler.toml'), issuer: 'https://b.example/', config: '{}' },
+      {},
+    );
+    expect(env).toMatchObject({ JWT_ISSUER: 'https://b.example/', AUTH_CONFIG: '{}' });
+  });
+});
