@@ -150,13 +150,16 @@ export function normaliseRoute(raw: RawRoute, option: string): RouteRule {
     fail(`${option}.queryParameter`, `"${raw.queryParameter}" is not a valid parameter name`);
   }
 
-  const claims: Record<string, readonly (string | number | boolean)[]> = {};
-  for (const [claim, value] of Object.entries(raw.claims ?? {})) {
-    const values = Array.isArray(value) ? value : [value];
-    if (values.length === 0)
-      fail(`${option}.claims.${claim}`, 'is an empty list, which no token could satisfy');
-    claims[claim] = Object.freeze([...values]);
-  }
+  // Built with fromEntries so a claim named `__proto__` stays an own key, not a prototype.
+  const claims: Record<string, readonly (string | number | boolean)[]> = Object.fromEntries(
+    Object.entries(raw.claims ?? {}).map(([claim, value]) => {
+      const values = Array.isArray(value) ? value : [value];
+      if (values.length === 0) {
+        fail(`${option}.claims.${claim}`, 'is an empty list, which no token could satisfy');
+      }
+      return [claim, Object.freeze([...values])];
+    }),
+  );
 
   return Object.freeze({
     methods: Object.freeze(methods.includes('*') ? ['*'] : methods),

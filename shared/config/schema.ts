@@ -53,6 +53,23 @@ const positiveNumber = (max: number) =>
 
 const flag = v.boolean('must be true or false');
 
+/** Keys valibot's record leaves out silently; refused so no requirement is dropped unseen. */
+const UNSAFE_KEYS = ['__proto__', 'constructor', 'prototype'];
+
+/** A record of `value` by non-blank names, refusing the names a record would drop. */
+const recordOf = <T extends v.GenericSchema>(value: T, message: string) =>
+  v.pipe(
+    v.unknown(),
+    v.rawCheck(({ dataset, addIssue }) => {
+      const input = dataset.value;
+      if (typeof input !== 'object' || input === null) return;
+      for (const key of UNSAFE_KEYS) {
+        if (Object.hasOwn(input, key)) addIssue({ message: `uses the reserved name "${key}"` });
+      }
+    }),
+    v.record(text, value, message),
+  );
+
 /** One entry of `issuers`. */
 export const issuerSchema = v.strictObject(
   {
@@ -89,7 +106,10 @@ export const routeSchema = v.strictObject(
     scopes: v.optional(textOrList),
     scopesMatch: v.optional(v.picklist(['all', 'any'], 'must be "all" or "any"')),
     claims: v.optional(
-      v.record(text, v.union([scalar, v.array(scalar)], 'must be a value or an array of values')),
+      recordOf(
+        v.union([scalar, v.array(scalar)], 'must be a value or an array of values'),
+        'must be an object of claim to values',
+      ),
     ),
     queryParameter: v.optional(text),
   },
@@ -128,7 +148,7 @@ export const authConfigSchema = v.strictObject(
     issuers: v.optional(v.array(issuerSchema, 'must be an array')),
     routes: v.optional(v.array(routeSchema, 'must be an array')),
     credentials: v.optional(credentialsSchema),
-    forwardClaims: v.optional(v.record(text, text, 'must be an object of claim to header name')),
+    forwardClaims: v.optional(recordOf(text, 'must be an object of claim to header name')),
     identityHeaders: v.optional(
       v.strictObject({ subject: v.optional(text), issuer: v.optional(text) }, 'must be an object'),
     ),

@@ -479,6 +479,18 @@ describe('loadConfig validates routes, credentials and the rest', () => {
     expect(error.fix).not.toBe('');
   });
 
+  it.each(['__proto__', 'constructor', 'prototype'])(
+    'rejects a claim requirement named %s rather than dropping it silently',
+    (name) => {
+      const text = `{"issuers":[{"issuer":"${ISSUER}","audiences":"a"}],"routes":[{"path":"/x","claims":{"${name}":["y"]}}]}`;
+      const error = configError({ AUTH_CONFIG: text });
+      expect(error.option).toBe('AUTH_CONFIG.routes[0].claims');
+      expect(error.message).toContain(name);
+      const forwarded = `{"issuers":[{"issuer":"${ISSUER}","audiences":"a"}],"forwardClaims":{"${name}":"X-A"}}`;
+      expect(configError({ AUTH_CONFIG: forwarded }).option).toBe('AUTH_CONFIG.forwardClaims');
+    },
+  );
+
   it('suggests the serialised origin for an origin with a trailing slash', () => {
     expect(fail({ corsOrigins: ['https://app.example/'] }).fix).toContain('https://app.example');
   });
