@@ -49,8 +49,9 @@ function lifetimeOf(
   }
 
   const age = deltaSeconds(headers.get('age') ?? undefined) ?? 0;
-  const maxAge = deltaSeconds(directives.get('max-age'));
-  if (maxAge !== undefined) {
+  if (directives.has('max-age')) {
+    // A max-age that is not a whole number makes the response stale (RFC 9111 §4.2.1).
+    const maxAge = deltaSeconds(directives.get('max-age')) ?? 0;
     const seconds = Math.max(0, maxAge - age);
     return { seconds, source: seconds === 0 ? 'no-cache' : 'max-age' };
   }

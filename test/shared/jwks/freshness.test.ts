@@ -87,11 +87,23 @@ describe('freshness rules', () => {
     expect(lifetime({ 'cache-control': 's-maxage=7200, max-age=900' }).lifetimeSeconds).toBe(900);
   });
 
-  it('ignores a malformed max-age and falls back to the default', () => {
-    expect(lifetime({ 'cache-control': 'max-age=soon' })).toMatchObject({
-      lifetimeSeconds: POLICY.defaultMaxAgeSeconds,
-      source: 'default',
-    });
+  it('treats a malformed max-age as stale, raised to the lower bound', () => {
+    for (const value of ['max-age=soon', 'max-age=-1', 'max-age=1.5', 'max-age']) {
+      expect(lifetime({ 'cache-control': value })).toMatchObject({
+        lifetimeSeconds: POLICY.minMaxAgeSeconds,
+        source: 'no-cache',
+      });
+    }
+  });
+
+  it('clamps an absurdly long max-age to the upper bound', () => {
+    expect(lifetime({ 'cache-control': 'max-age=99999999999999' }).lifetimeSeconds).toBe(
+      POLICY.maxMaxAgeSeconds,
+    );
+  });
+
+  it('uses the first of repeated max-age directives', () => {
+    expect(lifetime({ 'cache-control': 'max-age=900, max-age=30' }).lifetimeSeconds).toBe(900);
   });
 
   it('uses Expires minus Date when there is no max-age', () => {
