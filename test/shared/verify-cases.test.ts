@@ -231,6 +231,48 @@ describe('C04 ECDSA signature shapes', () => {
   });
 });
 
+describe('C04 kind: a key of the wrong type or curve is never tried', () => {
+  it.each([
+    [
+      'an Ed448 key for EdDSA',
+      {
+        kty: 'OKP',
+        crv: 'Ed448',
+        x: 'X9dEm1m0Yf0s54fsYWrUah2hNCSFpw4fig6nXYDpZ3jt8SR2m0bHBhvWeD3x5Q9s0foavq_oJWGA',
+      },
+      'EdDSA',
+    ],
+    [
+      'an X25519 key for EdDSA',
+      { kty: 'OKP', crv: 'X25519', x: 'hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo' },
+      'EdDSA',
+    ],
+    [
+      'an EC key for RS256',
+      {
+        kty: 'EC',
+        crv: 'P-256',
+        x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+        y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
+      },
+      'RS256',
+    ],
+    ['an oct key for RS256', { kty: 'oct', k: 'AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ' }, 'RS256'],
+  ])('rejects %s', async (_, jwk, alg) => {
+    const { authorizer } = standard({ keys: [{ ...jwk, kid: 'k' }] });
+    const token = rawToken({ alg, kid: 'k' }, validClaims(), 'c2lnbmF0dXJl');
+    expect(await failure(authorizer.verifyToken(token))).toBe('key_unknown');
+  });
+
+  it('accepts the fully specified Ed25519 alg with an alg-less Ed25519 key, not with a key declaring EdDSA', async () => {
+    const ed = { ...k.ed, alg: 'Ed25519' };
+    const token = await signRaw(ed, header(k.ed, { alg: 'Ed25519' }), validClaims());
+    const bare = { ...k.ed, publicJwk: { ...k.ed.publicJwk, alg: undefined } } as TestKey;
+    await expect(standard([bare]).authorizer.verifyToken(token)).resolves.toBeDefined();
+    expect(await failure(standard([k.ed]).authorizer.verifyToken(token))).toBe('key_unknown');
+  });
+});
+
 describe('C05 crit is refused in every shape', () => {
   it.each([
     { crit: ['urn:example:x'], 'urn:example:x': 1 },
