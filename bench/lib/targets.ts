@@ -234,6 +234,9 @@ export function formatOther(r: Results): string[] {
     lines.push(
       `  gate (valid token, KV warm) ${ms(ws.firstResponseMs.gate)}; first request alone ${ms(ws.firstRequestMs.gate)}`,
     );
+    lines.push(
+      `  minimal jose gate (no KV)   ${ms(ws.firstResponseMs.jose)}; first request alone ${ms(ws.firstRequestMs.jose)}`,
+    );
   }
   const ls = r.lambdaStartup;
   if (ls) {

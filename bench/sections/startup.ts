@@ -5,6 +5,8 @@
  *   end of the first response, for the gate (a valid token, the key set found in a KV tier that
  *   a `scheduled` run filled) and for a hello-world Worker, alternating, in the same rounds.
  *   The provider's request count over those fresh instances is the "KV-warm isolate" figure.
+ *   A minimal jose gate (`entries/worker-jose.ts`, no KV: it fetches the set) is started in the
+ *   same rounds for reference: what any verifier's first response costs.
  * - Lambda: a new Node process per measurement, timing `await import()` of the bundle inside
  *   it, for `dist/lambda/index.mjs` and for a bare `jose` verification bundle.
  *
@@ -18,15 +20,19 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleWorker, ROOT } from '../lib/bundle.ts';
 import { type GateWorld, gateRequest, shippedWorker } from '../lib/loopback.ts';
+import { rotate } from '../lib/stats.ts';
 import { startWorker } from '../lib/workerd.ts';
 import { bundleJoseLambda } from './size.ts';
+
+/** The Workers started: hello world, this project's gate, and a minimal jose gate for reference. */
+type StartedWorker = 'hello' | 'gate' | 'jose';
 
 /** Per-round milliseconds for the Worker figures. */
 export interface WorkerStartup {
   /** Construction to first response, by Worker. */
-  firstResponseMs: Record<'hello' | 'gate', number[]>;
+  firstResponseMs: Record<StartedWorker, number[]>;
   /** Just the first request, after the instance reported ready. */
-  firstRequestMs: Record<'hello' | 'gate', number[]>;
+  firstRequestMs: Record<StartedWorker, number[]>;
   /** Provider requests made by the fresh, KV-warm gate instances (all rounds together). */
   providerRequestsKvWarm: number;
   /** Provider requests made while filling KV through `scheduled` (expected: 1). */
@@ -91,6 +97,7 @@ export async function runWorkerStartup(
   const gate = shippedWorker();
   if (!gate) return undefined;
   const hello = await bundleWorker(path.join(ROOT, 'bench/entries/hello.ts'));
+  const jose = await bundleWorker(path.join(ROOT, 'bench/entries/worker-jose.ts'));
   const kvPersist = mkdtempSync(path.join(tmpdir(), 'bench-kv-'));
   const token = world.suite.tokens[0] as string;
   try {
@@ -99,26 +106,31 @@ export async function runWorkerStartup(
     const seeded = world.provider.count();
 
     const result: WorkerStartup = {
-      firstResponseMs: { hello: [], gate: [] },
-      firstRequestMs: { hello: [], gate: [] },
+      firstResponseMs: { hello: [], gate: [], jose: [] },
+      firstRequestMs: { hello: [], gate: [], jose: [] },
       providerRequestsKvWarm: 0,
       providerRequestsSeeding: seeded - before,
     };
     for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? (['hello', 'gate'] as const) : (['gate', 'hello'] as const);
-      for (const which of order) {
+      for (const which of rotate(['hello', 'gate', 'jose'] as const, round)) {
+        const mark = world.provider.count();
         const timing =
           which === 'hello'
             ? await firstResponse(hello, (base) => new Request(base), {})
-            : await firstResponse(gate, (base) => gateRequest(base, token), {
-                bindings: world.bindings,
-                kvPersist,
-              });
+            : which === 'jose'
+              ? // No KV tier in the jose gate: its first request fetches the set on loopback.
+                await firstResponse(jose, (base) => gateRequest(base, token), {
+                  bindings: world.bindings,
+                })
+              : await firstResponse(gate, (base) => gateRequest(base, token), {
+                  bindings: world.bindings,
+                  kvPersist,
+                });
+        if (which === 'gate') result.providerRequestsKvWarm += world.provider.count() - mark;
         result.firstResponseMs[which].push(timing.totalMs);
         result.firstRequestMs[which].push(timing.requestMs);
       }
     }
-    result.providerRequestsKvWarm = world.provider.count() - seeded;
     log(`  worker start-up: ${rounds} rounds done`);
     return result;
   } finally {
