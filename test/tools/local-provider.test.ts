@@ -36,6 +36,16 @@ describe('the local key store', () => {
     expect(again.jwks()).toEqual(store.jwks());
   });
 
+  it('gives two processes that generate at once the same keys', async () => {
+    const shared = join(dir, 'race.json');
+    const [a, b] = await Promise.all([
+      loadKeyStore({ file: shared }),
+      loadKeyStore({ file: shared }),
+    ]);
+    expect(a.jwks()).toEqual(b.jwks());
+    expect((await loadKeyStore({ file: shared })).jwks()).toEqual(a.jwks());
+  });
+
   it('publishes public keys only', () => {
     for (const jwk of store.jwks().keys) {
       for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi'])

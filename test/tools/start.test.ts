@@ -1,9 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './realdata.ts';
+
+const bin = resolve(repoRoot, 'bin/edge-jwt.mjs');
 
 /** One `curl` line as printed, read back into a request. */
 interface PrintedRequest {
@@ -87,7 +89,7 @@ describe('npm start', () => {
   it('serves the printed requests with 200, 401, 403 and a public 200, then stops without leftovers', async () => {
     const session = join(mkdtempSync(join(tmpdir(), 'start-test-')), 'session.json');
     // As `npm start` runs it, in its own process group like a terminal's foreground job.
-    child = spawn(process.execPath, [resolve(repoRoot, 'bin/edge-jwt.mjs'), 'start'], {
+    child = spawn(process.execPath, [bin, 'start'], {
       cwd: repoRoot,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -128,6 +130,19 @@ describe('npm start', () => {
     const publicEcho = JSON.parse(publicRoute?.body ?? '{}') as { headers: Record<string, string> };
     // The forged identity header is stripped on public routes too.
     expect(publicEcho.headers['x-auth-subject']).toBeUndefined();
+
+    // `npm run mint` finds the running provider by itself; its tokens pass the admin rule.
+    const minted = spawnSync(process.execPath, [bin, 'mint', '--scope', 'read:api admin'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, EDGE_JWT_SESSION: session },
+    });
+    expect(minted.status).toBe(0);
+    const adminUrl = requests[2]?.url as string;
+    const admin = await fetch(adminUrl, {
+      headers: { authorization: `Bearer ${minted.stdout.trim()}` },
+    });
+    expect(admin.status).toBe(200);
 
     // wrangler runs in a process group of its own; the session file names it.
     const recorded = JSON.parse(readFileSync(session, 'utf8')) as { wranglerPgid: number };

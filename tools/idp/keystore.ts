@@ -3,7 +3,7 @@
  * file under `node_modules/.cache` so that `npm start` and `npm run mint` sign with the same keys
  * across runs. These are development keys for loopback use only; nothing here is ever deployed.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { repoRoot } from '../lib/paths.ts';
@@ -84,6 +84,39 @@ async function readStored(file: string): Promise<StoredKey[] | undefined> {
   }
 }
 
+/** Adds a key for every algorithm missing from `stored`; `undefined` when none was missing. */
+async function complete(stored: StoredKey[]): Promise<StoredKey[] | undefined> {
+  const missing = LOCAL_ALGORITHMS.filter((alg) => !stored.some((key) => key.alg === alg));
+  if (missing.length === 0) return undefined;
+  return [...stored, ...(await Promise.all(missing.map(generate)))];
+}
+
+/**
+ * Saves new keys. A first save creates the file atomically and exclusively: when two processes
+ * (two `npm start`s, parallel tests) generate at once, the first file wins and the other process
+ * adopts it, so every process signs and publishes the same keys.
+ */
+async function save(file: string, keys: StoredKey[], replace: boolean): Promise<StoredKey[]> {
+  await mkdir(dirname(file), { recursive: true });
+  // Written whole to a private temporary file first, so no reader ever sees half a file.
+  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temporary, `${JSON.stringify({ keys }, null, 2)}\n`, { mode: 0o600 });
+  try {
+    if (replace) {
+      await rename(temporary, file);
+      return keys;
+    }
+    // link() fails with EEXIST when another process created the file first: adopt its keys.
+    await link(temporary, file);
+    return keys;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return (await readStored(file)) ?? keys;
+  } finally {
+    await rm(temporary, { force: true });
+  }
+}
+
 /**
  * Loads the key store from `file`, generating (and saving) a key for every algorithm that is
  * missing. `persist: false` keeps freshly generated keys in memory only (tests).
@@ -93,22 +126,13 @@ export async function loadKeyStore(
 ): Promise<KeyStore> {
   const file = options.file ?? defaultKeyFile();
   const persist = options.persist ?? true;
-  const stored = (persist ? await readStored(file) : undefined) ?? [];
+  const existing = persist ? await readStored(file) : undefined;
+  const generated = await complete(existing ?? []);
+  const stored =
+    persist && generated ? await save(file, generated, existing !== undefined) : generated;
+  const final = stored ?? existing ?? [];
 
-  let changed = false;
-  for (const alg of LOCAL_ALGORITHMS) {
-    if (!stored.some((key) => key.alg === alg)) {
-      stored.push(await generate(alg));
-      changed = true;
-    }
-  }
-  if (persist && changed) {
-    await mkdir(dirname(file), { recursive: true });
-    // Private keys: readable by the owner only.
-    await writeFile(file, `${JSON.stringify({ keys: stored }, null, 2)}\n`, { mode: 0o600 });
-  }
-
-  const keys = await Promise.all(stored.map(toLocalKey));
+  const keys = await Promise.all(final.map(toLocalKey));
   return {
     keys,
     find: ({ kid, alg }) =>
