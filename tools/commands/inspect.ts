@@ -11,6 +11,7 @@ import { createAuthorizer } from '../../shared/authorizer.ts';
 import { loadConfig } from '../../shared/config/load.ts';
 import { AuthError, ConfigError } from '../../shared/errors.ts';
 import { createKeySetCache } from '../../shared/jwks/index.ts';
+import { IssuerIndex } from '../../shared/profiles.ts';
 import type { AuthRequest, Decision, Identity, IssuerConfig } from '../../shared/types.ts';
 import { adviceFor } from '../inspect/advice.ts';
 import {
@@ -117,6 +118,7 @@ function render(data: InspectData): string {
     lines.push(
       `Result: ${data.outcome === 'allow' ? 'allowed' : data.outcome}${who} (${data.answer})`,
     );
+    if (data.reason) lines.push(`Note: ${data.reason}`);
   }
   return lines.join('\n');
 }
@@ -194,7 +196,11 @@ export async function runInspect(
 
   const error = decision.outcome === 'deny' ? decision.error : undefined;
   let issuer: IssuerConfig | undefined = verdict instanceof AuthError ? undefined : verdict.issuer;
-  issuer ??= config.issuers.find((i) => i.issuer === payload?.iss);
+  try {
+    issuer ??= new IssuerIndex(config.issuers).resolve(String(payload?.iss), payload ?? {});
+  } catch {
+    // An unknown issuer: the advice names the configured ones instead.
+  }
   const data: InspectData = {
     ...base,
     steps,
