@@ -130,6 +130,36 @@ describe('check-config on broken template.yaml copies', () => {
   });
 });
 
+describe('check-config with a samconfig.toml', () => {
+  function deployDir(overrides: string): string {
+    const folder = mkdtempSync(join(tmpdir(), 'sam-'));
+    writeFileSync(join(folder, 'template.yaml'), templateYaml);
+    writeFileSync(
+      join(folder, 'samconfig.toml'),
+      `version = 0.1\n[default.deploy.parameters]\nparameter_overrides = ${JSON.stringify(overrides)}\n`,
+    );
+    return join(folder, 'template.yaml');
+  }
+
+  it('checks the template with the parameter values the next sam deploy will use', async () => {
+    const template = deployDir('JwtIssuer="https://tenant.example.auth0.com/" JwtAudience=api');
+    const { exitCode, data } = await runCheckConfig({ template });
+    expect(exitCode).toBe(0);
+    expect(data.checks[0]).toMatchObject({
+      checked: true,
+      issuers: ['https://tenant.example.auth0.com/'],
+    });
+  });
+
+  it('fails on a samconfig value start-up refuses, and lets --parameter override it', async () => {
+    const template = deployDir('JwtIssuer="https://tenant.example.auth0.com/" JwtAudience=" "');
+    const broken = await runCheckConfig({ template });
+    expect(broken.data.checks[0]?.error?.option).toBe('JWT_AUDIENCE');
+    const fixed = await runCheckConfig({ template, parameter: ['JwtAudience=api'] });
+    expect(fixed.exitCode).toBe(0);
+  });
+});
+
 describe('CloudFormation templates', () => {
   const text = [
     'Parameters:',

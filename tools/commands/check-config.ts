@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseToml } from 'smol-toml';
 import { readLambdaSettings } from '../../lambda/settings.ts';
@@ -19,6 +19,7 @@ import {
   resolveValue,
   templateFunctions,
 } from '../config/cloudformation.ts';
+import { samParameters } from '../config/samconfig.ts';
 import { type CommandResult, emit, UsageError } from '../lib/output.ts';
 import { repoRoot } from '../lib/paths.ts';
 
@@ -153,6 +154,8 @@ export interface CheckConfigOptions {
   template?: string;
   /** `Name=Value` parameter overrides for the template. */
   parameter?: string[];
+  /** A samconfig.toml whose `parameter_overrides` to use (default: the one beside the template). */
+  samconfig?: string;
 }
 
 /** Runs `check-config`; with neither file named, checks the repository's two files. */
@@ -162,7 +165,14 @@ export async function runCheckConfig(
   const named = options.wrangler !== undefined || options.template !== undefined;
   const wrangler = options.wrangler ?? (named ? undefined : resolve(repoRoot, 'wrangler.toml'));
   const template = options.template ?? (named ? undefined : resolve(repoRoot, 'template.yaml'));
-  const overrides: Record<string, string> = {};
+  // Like `sam deploy`: samconfig.toml values first, command-line overrides on top.
+  const samconfig =
+    options.samconfig ?? (template ? join(dirname(template), 'samconfig.toml') : undefined);
+  const overrides: Record<string, string> =
+    samconfig !== undefined && existsSync(samconfig) ? await samParameters(samconfig) : {};
+  if (options.samconfig !== undefined && !existsSync(options.samconfig)) {
+    throw new UsageError(`${options.samconfig} does not exist`);
+  }
   for (const assignment of options.parameter ?? []) {
     const at = assignment.indexOf('=');
     if (at <= 0) throw new UsageError(`--parameter expects Name=Value, got "${assignment}"`);
@@ -198,6 +208,10 @@ export function registerCheckConfig(program: Command): void {
       '--parameter <Name=Value>',
       'template parameter value, as --parameter-overrides; repeatable',
       collect,
+    )
+    .option(
+      '--samconfig <file>',
+      'samconfig.toml with parameter_overrides (default: beside the template)',
     )
     .option('--json', 'print the checks as JSON')
     .action(async (options: CheckConfigOptions & { json?: boolean }) => {
