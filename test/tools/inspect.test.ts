@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runInspect } from '../../tools/commands/inspect.ts';
 import { realPath, realToken } from './realdata.ts';
@@ -91,6 +94,19 @@ describe('inspect on the Clerk tokens', () => {
     });
     expect(exitCode).toBe(0);
     expect(data.subject).toBe('user_2GIpXOEpVyJw51rkZn9Kmnc6Sxr');
+  });
+
+  it('allows the locally signed Clerk token with the kid-less WebCrypto key', async () => {
+    const fixture = realToken(CLERK, 'clerk-signedJwt-keyops-verify-jwk-without-kid');
+    const jwks = join(mkdtempSync(join(tmpdir(), 'inspect-')), 'kidless.json');
+    writeFileSync(jwks, JSON.stringify({ keys: [fixture.key.jwk] }));
+    const { exitCode, data } = await runInspect(fixture.token, {
+      config: clerkConfig,
+      jwks,
+      at: String(fixture.suggested_fixed_clock_unix),
+    });
+    expect(exitCode).toBe(0);
+    expect(data.steps.find((s) => s.stage === 'key')?.detail).toMatch(/\(no kid\) \(RSA RS256\)/);
   });
 
   it('refuses the tampered Clerk token at the signature step', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJwks } from '../../tools/commands/jwks.ts';
-import { realPath } from './realdata.ts';
+import { realPath, realToken } from './realdata.ts';
 
 const jwks = (name: string) => realPath(`jwks/${name}`);
 
@@ -107,6 +107,21 @@ describe('jwks on the real key sets', () => {
     const { data, exitCode } = await runJwks(realPath('discovery/google.json'));
     expect(exitCode).toBe(1);
     expect(data.warnings[0]).toMatch(/OpenID configuration document.*jwks_uri/);
+  });
+
+  it('warns about the kid-less WebCrypto key of the Clerk fixtures', async () => {
+    const fixture = realToken(
+      'clerk-sdk-fixture-tokens.json',
+      'clerk-signedJwt-keyops-verify-jwk-without-kid',
+    );
+    const file = join(mkdtempSync(join(tmpdir(), 'jwks-')), 'kidless.json');
+    writeFileSync(file, JSON.stringify({ keys: [fixture.key.jwk] }));
+    const { data, exitCode } = await runJwks(file);
+    expect(exitCode).toBe(0);
+    expect(data.keys[0]).toMatchObject({ kid: undefined, usable: true, keyOps: ['verify'] });
+    expect(data.keys[0]?.warnings).toContain(
+      'no kid: only tokens without a kid can select this key',
+    );
   });
 
   it('flags duplicate kids and a set with no usable key', async () => {

@@ -18,7 +18,7 @@ interface RealToken {
   id: string;
   token: string;
   suggested_fixed_clock_unix: number;
-  key: { jwks_file?: string };
+  key: { jwks_file?: string; jwk?: Record<string, unknown> };
 }
 
 /** A token from `tokens/<file>` by id. */
