@@ -120,7 +120,7 @@ describe('jwks on the real key sets', () => {
     expect(exitCode).toBe(0);
     expect(data.keys[0]).toMatchObject({ kid: undefined, usable: true, keyOps: ['verify'] });
     expect(data.keys[0]?.warnings).toContain(
-      'no kid: only tokens without a kid can select this key',
+      'no kid: tried for tokens without a kid, or whose kid is not in the set (RFC 7517 §4.5)',
     );
   });
 

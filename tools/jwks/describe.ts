@@ -59,7 +59,9 @@ function sizeOf(jwk: Record<string, unknown>): string | undefined {
 function advice(jwk: Record<string, unknown>, usable: boolean): string[] {
   const warnings: string[] = [];
   if (jwk.kid === undefined) {
-    warnings.push('no kid: only tokens without a kid can select this key');
+    warnings.push(
+      'no kid: tried for tokens without a kid, or whose kid is not in the set (RFC 7517 §4.5)',
+    );
   }
   const n = str(jwk.n);
   const e = str(jwk.e);
