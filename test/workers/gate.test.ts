@@ -233,3 +233,17 @@ describe('log lines', () => {
     }
   });
 });
+
+describe('isolate state', () => {
+  it('keeps the key set in module scope: one provider fetch for every request of this file', async () => {
+    const token = await scene.token({ jti: 'last' });
+    await send('/orders', bearer(token));
+
+    const [line] = await scene.gate.output.waitFor(
+      (l) => l.event === 'decision' && l.outcome === 'allow' && l.cache === 'hit',
+    );
+    expect(line?.cache).toBe('hit');
+    expect(scene.provider.count('/jwks.json')).toBe(1);
+    expect(scene.gate.output.events('decision').length).toBeGreaterThan(10);
+  });
+});
