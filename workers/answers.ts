@@ -105,6 +105,11 @@ export function configErrorResponse(): Response {
   return jsonAnswer(500, { error: 'server_error', code: 'configuration_error' }, {});
 }
 
+/** The answer when the core broke its promise to decide every request: fail closed. */
+export function internalErrorResponse(): Response {
+  return jsonAnswer(500, { error: 'server_error', code: 'internal_error' }, {});
+}
+
 /** The answer when the origin cannot be reached (RFC 9110 §15.6.3). */
 export function badGatewayResponse(): Response {
   return jsonAnswer(502, { error: 'bad_gateway', code: 'origin_unreachable' }, {});

@@ -4,7 +4,12 @@
  * tokens is decided in `shared/`; this file only translates.
  */
 import type { AuthRequest, Decision } from '../shared/types.ts';
-import { badGatewayResponse, configErrorResponse, denialResponse } from './answers.ts';
+import {
+  badGatewayResponse,
+  configErrorResponse,
+  denialResponse,
+  internalErrorResponse,
+} from './answers.ts';
 import { originHeaders, originRequest, originTarget } from './forward.ts';
 import { gateFor, type ReadyGate, withContext } from './gate.ts';
 import { decisionLine, internalErrorLine } from './log.ts';
@@ -60,7 +65,7 @@ export async function handleFetch(
   } catch (error) {
     // The core promises a Decision for every input; if it ever throws, fail closed.
     console.log(internalErrorLine(request.method, url.pathname, error));
-    return configErrorResponse();
+    return internalErrorResponse();
   }
   const durationMs = Date.now() - started;
   gate.reportKeySets();
