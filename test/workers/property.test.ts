@@ -165,5 +165,13 @@ describe('gate property', () => {
       }),
       { numRuns: 200 },
     );
+
+    // Two hundred requests of every shape later, no signature or payload reached the log.
+    const logged = scene.gate.output.text();
+    for (const token of [valid, admin, ...invalid]) {
+      const [, payload, signature] = token.split('.');
+      expect(logged).not.toContain(payload);
+      if (signature) expect(logged).not.toContain(signature);
+    }
   });
 });
