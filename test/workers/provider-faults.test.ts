@@ -14,7 +14,7 @@ import type { Reply } from '../fixtures/provider.ts';
 import { authConfig, bearer, type Scene, startScene } from './setup.ts';
 
 /** Short enough to keep the suite fast, long enough for a loopback fetch under load. */
-const FETCH_TIMEOUT_SECONDS = 0.5;
+const FETCH_TIMEOUT_SECONDS = 1;
 
 const scenes: Scene[] = [];
 afterEach(async () => {
@@ -58,7 +58,7 @@ const FAULTS: [string, (s: Scene) => Reply][] = [
   ['200 {"keys":"x"}', () => ({ body: { keys: 'x' } })],
   ['500', () => ({ status: 500, body: 'internal error' })],
   ['503 with Retry-After', () => ({ status: 503, headers: { 'retry-after': '120' }, body: '' })],
-  ['a valid set after the timeout', (s) => ({ body: jwks(s.key), delayMs: 2500 })],
+  ['a valid set after the timeout', (s) => ({ body: jwks(s.key), delayMs: 4000 })],
   ['a dropped connection', () => ({ destroy: true })],
 ];
 
