@@ -15,6 +15,7 @@ import { ALGORITHMS, makeSuite, type Suite } from './lib/fixtures.ts';
 import { startGateWorld } from './lib/loopback.ts';
 import { formatRates, formatTargets, summariseRates } from './lib/report.ts';
 import { roundSpread, spread } from './lib/stats.ts';
+import { writeSummary } from './lib/summary.ts';
 import { buildTargets, formatOther, type Results, summariseLayers } from './lib/targets.ts';
 import { runGateHttp } from './sections/gate-http.ts';
 import { runNodeVerify } from './sections/node-verify.ts';
@@ -28,9 +29,9 @@ const only = args
   .find((a) => a.startsWith('--only='))
   ?.slice(7)
   .split(',');
+const outArg = args.find((a) => a.startsWith('--out='))?.slice(6);
 const out =
-  args.find((a) => a.startsWith('--out='))?.slice(6) ??
-  path.join(ROOT, quick ? 'bench/results/quick.json.tmp' : 'bench/results/latest.json');
+  outArg ?? path.join(ROOT, quick ? 'bench/results/quick.json.tmp' : 'bench/results/latest.json');
 const wanted = (section: string) => !only || only.includes(section);
 const algs = args
   .find((a) => a.startsWith('--algs='))
@@ -40,7 +41,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const settings = quick
   ? { rounds: 2, timeMs: 60, warmupMs: 10, startupRounds: 2, lambdaRounds: 4, gateTimeMs: 150 }
-  : { rounds: 5, timeMs: 120, warmupMs: 20, startupRounds: 5, lambdaRounds: 10, gateTimeMs: 300 };
+  : { rounds: 9, timeMs: 70, warmupMs: 10, startupRounds: 7, lambdaRounds: 12, gateTimeMs: 200 };
 const roundsArg = args.find((a) => a.startsWith('--rounds='));
 if (roundsArg) settings.rounds = Number(roundsArg.slice(9));
 
@@ -168,6 +169,10 @@ async function main(): Promise<void> {
 
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  // SUMMARY.md quotes full runs of every section only.
+  if (!quick && !only && !algs && !outArg) {
+    writeSummary(path.join(ROOT, 'bench/results/SUMMARY.md'), results);
+  }
 }
 
 main().catch((error) => {
