@@ -53,16 +53,16 @@ async function oursFactory(): Promise<
   const { makeOurs } = await import('./lib/ours.ts');
   const counters: Record<string, unknown> = {};
   let tokenCacheEntries = 0;
-  const factory: OursFactory = async (suite, entry) => {
+  const factory: OursFactory = async (suite, entry, tag) => {
     const built = await makeOurs(suite, entry, true);
-    counters[`${suite.alg}/${entry}`] = built.counters;
+    counters[`${suite.alg}/${entry}/${tag}`] = built.counters;
     tokenCacheEntries = built.tokenCacheEntries;
     return built.call;
   };
   // Read the token cache's capacity once, so the cold pool can be sized above it.
   const probe = await makeSuite('ES256', 1);
-  await factory(probe, 'verify');
-  delete counters['ES256/verify'];
+  await factory(probe, 'verify', 'probe');
+  delete counters['ES256/verify/probe'];
   return { factory, tokenCacheEntries, counters };
 }
 

@@ -97,6 +97,26 @@ export function buildTargets(r: Results): Target[] {
     );
   }
 
+  // Harness check: the cold path must never be answered by the verified-token cache.
+  for (const [name, figures] of [
+    ['node', r.node],
+    ['workerd', r.workerd],
+  ] as const) {
+    if (!figures) continue;
+    const cold = Object.entries(figures.counters)
+      .filter(([key]) => key.endsWith('/cold'))
+      .map(([, c]) => (c as { tokenCacheHits?: number }).tokenCacheHits ?? 0);
+    if (cold.length === 0) continue;
+    targets.push(
+      countTarget(
+        `check.${name}.coldTokenCacheHits`,
+        `(harness check) token-cache hits on the cold path (${name})`,
+        cold.reduce((a, b) => a + b, 0),
+        0,
+      ),
+    );
+  }
+
   const p = r.providerNode;
   targets.push(
     countTarget('provider.node.first', 'provider requests, first verification (Node)', p?.first, 1),

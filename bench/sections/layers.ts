@@ -32,7 +32,11 @@ export async function runLayers(
   const subtle = crypto.subtle as unknown as Record<string, unknown>;
   const prepared = [];
   for (const suite of suites) {
-    const list = (await makeContenders(suite, ours)).filter((c) => MEASURED.has(c.id));
+    const list = (await makeContenders(suite, ours, 'layers'))
+      .filter((c) => MEASURED.has(c.id))
+      // One cursor per contender for the whole section: a cursor restarted each round would
+      // revisit tokens still in the token cache.
+      .map((contender) => ({ contender, cursor: { i: 0 } }));
     prepared.push({ suite, list });
     table[suite.alg] = {};
   }
@@ -42,12 +46,12 @@ export async function runLayers(
     for (let round = 0; round < settings.rounds; round++) {
       for (const { suite, list } of prepared) {
         const bench = new Bench({ time: settings.timeMs, warmupTime: settings.warmupMs });
-        for (const contender of rotate(list, round)) {
-          let i = 0;
+        for (const { contender, cursor } of rotate(list, round)) {
           const tokens = suite.tokens;
           bench.add(contender.id, async () => {
-            for (let j = 0; j < BATCH; j++)
-              await contender.verify(tokens[i++ % tokens.length] as string);
+            for (let j = 0; j < BATCH; j++) {
+              await contender.verify(tokens[cursor.i++ % tokens.length] as string);
+            }
           });
         }
         await bench.run();

@@ -8,7 +8,7 @@
  */
 import { Bench } from 'tinybench';
 import { type Contender, makeContenders, type OursFactory } from '../lib/contenders.ts';
-import type { BenchAlgorithm, Suite } from '../lib/fixtures.ts';
+import type { Suite } from '../lib/fixtures.ts';
 import { rotate } from '../lib/stats.ts';
 
 /** Verifications per tinybench iteration: amortises the timer over several calls. */
@@ -51,9 +51,17 @@ export async function runNodeVerify(
   log: (line: string) => void,
 ): Promise<RateTable> {
   const table: RateTable = {};
-  const prepared = new Map<BenchAlgorithm, Contender[]>();
+  // One instance of every contender per algorithm and path (this project's token caches and
+  // counters stay apart), each with one token source that keeps its place across rounds.
+  const prepared = new Map<string, { contender: Contender; next: () => string }[]>();
   for (const suite of suites) {
-    prepared.set(suite.alg, await makeContenders(suite, ours));
+    for (const mode of ['cold', 'warm'] as const) {
+      const list = await makeContenders(suite, ours, mode);
+      prepared.set(
+        `${suite.alg}/${mode}`,
+        list.map((contender) => ({ contender, next: tokenSource(suite.tokens, mode) })),
+      );
+    }
     table[suite.alg] = { cold: {}, warm: {} };
   }
 
@@ -66,9 +74,11 @@ export async function runNodeVerify(
           iterations: 16,
           throws: true,
         });
-        const contenders = rotate(prepared.get(suite.alg) ?? [], round);
-        for (const contender of contenders) {
-          bench.add(contender.id, batchOf(contender, tokenSource(suite.tokens, mode)));
+        for (const { contender, next } of rotate(
+          prepared.get(`${suite.alg}/${mode}`) ?? [],
+          round,
+        )) {
+          bench.add(contender.id, batchOf(contender, next));
         }
         await bench.run();
         for (const task of bench.tasks) {

@@ -14,8 +14,9 @@ import { makeOurs, type OursCounters } from '../lib/ours.ts';
 
 interface Prepared {
   suite: Suite;
-  contenders: Map<string, Contender>;
-  /** Next pool index per contender, for the cold path. */
+  /** Separate instances per path, so the warm path's token never sits in the cold path's cache. */
+  contenders: Record<'cold' | 'warm', Map<string, Contender>>;
+  /** Next pool index per contender, for the cold path; kept across requests and rounds. */
   cursors: Map<string, number>;
 }
 
@@ -25,32 +26,37 @@ const counters: Record<string, OursCounters> = {};
 /** This project's entry points, as the Worker adapter configures them (no shared in-flight fetch). */
 const ours: OursFactory | undefined =
   typeof makeOurs === 'function'
-    ? async (suite, entry) => {
+    ? async (suite, entry, tag) => {
         const built = await makeOurs(suite, entry, false);
-        counters[`${suite.alg}/${entry}`] = built.counters;
+        counters[`${suite.alg}/${entry}/${tag}`] = built.counters;
         return built.call;
       }
     : undefined;
 
 async function setup(request: Request): Promise<Response> {
   const suite = (await request.json()) as Suite;
-  const list = await makeContenders(suite, ours);
+  const cold = await makeContenders(suite, ours, 'cold');
+  const warm = await makeContenders(suite, ours, 'warm');
   prepared.set(suite.alg, {
     suite,
-    contenders: new Map(list.map((c) => [c.id, c])),
+    contenders: {
+      cold: new Map(cold.map((c) => [c.id, c])),
+      warm: new Map(warm.map((c) => [c.id, c])),
+    },
     cursors: new Map(),
   });
-  return Response.json({ contenders: list.map((c) => c.id) });
+  return Response.json({ contenders: cold.map((c) => c.id) });
 }
 
 async function run(params: URLSearchParams): Promise<Response> {
   const entry = prepared.get(params.get('alg') ?? '');
   const id = params.get('id') ?? '';
-  const contender = entry?.contenders.get(id);
+  const mode = params.get('mode') === 'warm' ? 'warm' : 'cold';
+  const contender = entry?.contenders[mode].get(id);
   const n = Number(params.get('n') ?? '0');
   if (!entry || !contender) return new Response('unknown contender', { status: 404 });
   const tokens = entry.suite.tokens;
-  if (params.get('mode') === 'warm') {
+  if (mode === 'warm') {
     const token = tokens[0] as string;
     for (let i = 0; i < n; i++) await contender.verify(token);
   } else {
