@@ -38,8 +38,10 @@ export interface WorkerOptions {
 export async function startWorker(options: WorkerOptions): Promise<{ mf: Miniflare; url: URL }> {
   const { date, flags } = compatibility();
   const config: MiniflareOptions = {
-    modules: true,
-    script: options.script,
+    // The module given as a list, not as `script`: with `script` miniflare parses the code in
+    // Node to find its imports (tens of milliseconds for a 100 KB bundle), a cost of the tool
+    // that would land on the bigger Worker's start-up figure.
+    modules: [{ type: 'ESModule', path: 'worker.mjs', contents: options.script }],
     compatibilityDate: date,
     compatibilityFlags: flags,
     ...(options.showOutput
