@@ -271,3 +271,25 @@ describe('REST TOKEN authorizer on a bare-token header', () => {
     expectUnauthorized(await outcome(bare, tokenEvent(`Bearer ${token}`, USERS_42)));
   });
 });
+
+describe('REST REQUEST authorizer with a query credential', () => {
+  const arn = readEvent('request').methodArn as string;
+
+  it('reads the token from the route query parameter and refuses it given twice', async () => {
+    const withQuery = await coldStart(
+      scene.env({
+        AUTH_CONFIG: { routes: [{ path: '/request', queryParameter: 'access_token' }] },
+      }),
+    );
+    const token = await scene.token();
+    const once = readEvent('request');
+    once.queryStringParameters = { access_token: token };
+    once.multiValueQueryStringParameters = { access_token: [token] };
+    const twice = readEvent('request');
+    twice.queryStringParameters = { access_token: token };
+    twice.multiValueQueryStringParameters = { access_token: [token, token] };
+
+    expectIamAnswer((await outcome(withQuery, once)).value, arn);
+    expectUnauthorized(await outcome(withQuery, twice));
+  });
+});
