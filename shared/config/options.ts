@@ -204,8 +204,11 @@ export function fixFor(option: string): string {
   while (pattern !== '') {
     const help = OPTION_HELP[pattern];
     if (help) return help.fix;
-    // Drop the last `.name` or `[]` and try the parent option.
-    pattern = pattern.replace(/(\.[^.[\]]*|\[\])$/, '');
+    // Drop the last `.name` or `[]` and try the parent; every turn shortens the pattern, even
+    // when a user-chosen key (a claim name) itself contains dots or brackets.
+    const cut = Math.max(pattern.lastIndexOf('.'), pattern.lastIndexOf('['));
+    if (cut <= 0) break;
+    pattern = pattern.slice(0, cut);
   }
   return OPTION_HELP.AUTH_CONFIG!.fix;
 }

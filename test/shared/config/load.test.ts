@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS, DEFAULT_ALGORITHMS } from '../../../shared/config/defaults.ts';
 import { loadConfig } from '../../../shared/config/load.ts';
+import { fixFor, OPTION_HELP } from '../../../shared/config/options.ts';
 import { ConfigError } from '../../../shared/errors.ts';
 
 const ISSUER = 'https://issuer.example/';
@@ -502,5 +503,18 @@ describe('loadConfig validates routes, credentials and the rest', () => {
       defaultMaxAgeSeconds: 300,
       fetchTimeoutSeconds: 2.5,
     });
+  });
+});
+
+describe('fixFor', () => {
+  it.each([
+    ['AUTH_CONFIG.forwardClaims.x]', 'forwardClaims'],
+    ['AUTH_CONFIG.routes[3].claims.a[b', 'routes[].claims'],
+    ['AUTH_CONFIG.routes[0].claims.realm_access.roles', 'routes[].claims'],
+    ['AUTH_CONFIG.issuers[1]', 'issuers[]'],
+    ['AUTH_CONFIG.nothing]', 'AUTH_CONFIG'],
+    ['JWT_AUDIENCE', 'JWT_AUDIENCE'],
+  ])('finds the documented fix for %s through its parent %s', (option, documented) => {
+    expect(fixFor(option)).toBe(OPTION_HELP[documented]!.fix);
   });
 });
