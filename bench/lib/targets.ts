@@ -273,6 +273,12 @@ export function formatOther(r: Results): string[] {
     lines.push(
       `  gate, repeated token ${Math.round(median(g.rps.gate))} (${g.rps.gate.map(Math.round).join(', ')})`,
     );
+    const cpu = ratio(g.cpuUsPerRequest.gate, g.cpuUsPerRequest.passthrough);
+    if (Number.isFinite(cpu.median)) {
+      lines.push(
+        `  workerd CPU per request: gate ${round3(median(g.cpuUsPerRequest.gate))} us, pass-through ${round3(median(g.cpuUsPerRequest.passthrough))} us; gate/pass-through ${round3(cpu.median)} (${round3(cpu.min)}-${round3(cpu.max)})`,
+      );
+    }
   }
   const s = r.size;
   if (s) {

@@ -2,7 +2,7 @@
  * Starting workerd through miniflare for the bench: one place for the compatibility settings so
  * every bench Worker (contenders, gate, hello world, pass-through) runs under the same ones.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Miniflare, type MiniflareOptions } from 'miniflare';
 import { parse } from 'smol-toml';
@@ -34,8 +34,48 @@ export interface WorkerOptions {
   showOutput?: boolean;
 }
 
-/** Starts a fresh workerd instance running `script`; resolves once it accepts requests. */
-export async function startWorker(options: WorkerOptions): Promise<{ mf: Miniflare; url: URL }> {
+/** The ids of the running workerd processes (Linux `/proc`; empty elsewhere). */
+function workerdProcesses(): Set<string> {
+  const found = new Set<string>();
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'workerd') found.add(entry);
+      } catch {
+        // The process ended while we looked.
+      }
+    }
+  } catch {
+    // No /proc: CPU figures are not available on this system.
+  }
+  return found;
+}
+
+/**
+ * CPU time (user + system) the process `pid` has used, in milliseconds, from `/proc`; NaN when
+ * unavailable. CPU time per request does not count time spent waiting for a core, so on a
+ * crowded machine it is steadier than wall-clock time.
+ */
+export function processCpuMs(pid: string | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // Fields 14 and 15 of stat(5) (utime, stime), in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Starts a fresh workerd instance running `script`; resolves once it accepts requests. `pid` is
+ * its workerd process when it can be told apart (start instances one at a time for that).
+ */
+export async function startWorker(
+  options: WorkerOptions,
+): Promise<{ mf: Miniflare; url: URL; pid: string | undefined }> {
+  const before = workerdProcesses();
   const { date, flags } = compatibility();
   const config: MiniflareOptions = {
     // The module given as a list, not as `script`: with `script` miniflare parses the code in
@@ -58,5 +98,6 @@ export async function startWorker(options: WorkerOptions): Promise<{ mf: Minifla
   };
   const mf = new Miniflare(config);
   const url = await mf.ready;
-  return { mf, url };
+  const started = [...workerdProcesses()].filter((pid) => !before.has(pid));
+  return { mf, url, pid: started.length === 1 ? started[0] : undefined };
 }

@@ -13,12 +13,17 @@ import { Bench } from 'tinybench';
 import { bundleWorker, ROOT } from '../lib/bundle.ts';
 import { type GateWorld, gateRequest, shippedWorker } from '../lib/loopback.ts';
 import { rotate } from '../lib/stats.ts';
-import { startWorker } from '../lib/workerd.ts';
+import { processCpuMs, startWorker } from '../lib/workerd.ts';
 import type { RoundSettings } from './node-verify.ts';
 
 /** Per-round requests per second, and what the provider and origin saw. */
 export interface GateHttpResult {
   rps: Record<'gate' | 'passthrough', number[]>;
+  /**
+   * Per-round CPU microseconds of each Worker's workerd process per request (NaN where `/proc`
+   * is not available): what the Worker costs the runtime, without the waiting for a core.
+   */
+  cpuUsPerRequest: Record<'gate' | 'passthrough', number[]>;
   /** Requests sent through the gate (timed and warm-up). */
   gateRequests: number;
   /** Provider requests made by the gate's first request (expected: 1). */
@@ -44,6 +49,7 @@ export async function runGateHttp(
   });
   const token = world.suite.tokens[0] as string;
   let gateRequests = 0;
+  const sent = { gate: 0, passthrough: 0 };
 
   const send = async (which: 'gate' | 'passthrough') => {
     const request =
@@ -51,6 +57,7 @@ export async function runGateHttp(
         ? gateRequest(gate.url, token)
         : new Request(new URL('/api/items', pass.url));
     if (which === 'gate') gateRequests++;
+    sent[which]++;
     const response = await fetch(request);
     await response.arrayBuffer();
     if (response.status !== 200) throw new Error(`${which} answered ${response.status}`);
@@ -65,7 +72,10 @@ export async function runGateHttp(
     const firstFetch = world.provider.count() - before;
 
     const rps: GateHttpResult['rps'] = { gate: [], passthrough: [] };
+    const cpuUsPerRequest: GateHttpResult['cpuUsPerRequest'] = { gate: [], passthrough: [] };
     for (let round = 0; round < settings.rounds; round++) {
+      const cpuBefore = { gate: processCpuMs(gate.pid), passthrough: processCpuMs(pass.pid) };
+      const sentBefore = { ...sent };
       const bench = new Bench({
         time: settings.timeMs,
         warmupTime: settings.warmupMs,
@@ -81,10 +91,23 @@ export async function runGateHttp(
         if (!('latency' in result)) throw new Error(`${task.name} did not complete`);
         rps[task.name as 'gate' | 'passthrough'].push(1000 / result.latency.p50);
       }
+      for (const [which, pid] of [
+        ['gate', gate.pid],
+        ['passthrough', pass.pid],
+      ] as const) {
+        const cpuMs = processCpuMs(pid) - cpuBefore[which];
+        cpuUsPerRequest[which].push((1000 * cpuMs) / (sent[which] - sentBefore[which]));
+      }
     }
     log(`  gate over HTTP: ${settings.rounds} rounds done`);
     const afterFirst = world.provider.count() - before - firstFetch;
-    return { rps, gateRequests, providerRequestsFirst: firstFetch, providerRequests: afterFirst };
+    return {
+      rps,
+      cpuUsPerRequest,
+      gateRequests,
+      providerRequestsFirst: firstFetch,
+      providerRequests: afterFirst,
+    };
   } finally {
     await gate.mf.dispose();
     await pass.mf.dispose();
