@@ -86,7 +86,10 @@ function isBlank(code: number): boolean {
  */
 export function readCookie(header: string, name: string): string | undefined {
   let found: string | undefined;
-  for (const pair of header.split(';')) {
+  // `;` separates cookies (RFC 6265 §4.2.1); a `,` appears where an HTTP/2 hop or
+  // `Headers.get` joined several Cookie fields (RFC 9113 §8.2.3). A cookie-value never holds
+  // either character (RFC 6265 §4.1.1), so both are separators.
+  for (const pair of header.split(/[;,]/)) {
     const eq = pair.indexOf('=');
     if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
     let value = pair.slice(eq + 1).trim();

@@ -81,6 +81,11 @@ describe('readCookie', () => {
     expect(readCookie(`x__session=1;__session=${JWT}`, '__session')).toBe(JWT);
   });
 
+  it('reads the cookie from Cookie fields joined with a comma', () => {
+    expect(readCookie(`a=1, __session=${JWT}`, '__session')).toBe(JWT);
+    expect(readCookie(`a=1; b=2, c=3;__session=${JWT}`, '__session')).toBe(JWT);
+  });
+
   it('treats an empty cookie as absent', () => {
     expect(readCookie('__session=; a=1', '__session')).toBeUndefined();
     expect(readCookie('__session=""', '__session')).toBeUndefined();
@@ -123,7 +128,7 @@ describe('extractCredential', () => {
     `Token ${JWT}`,
     JWT,
     '',
-  ])('never falls back to the cookie when Authorization is %j (C18)', (value) => {
+  ])('refuses to fall back to the cookie when Authorization is %j (C18)', (value) => {
     const req = request('GET', '/', { authorization: value, cookie: `__session=${JWT}` });
     expect(codeOf(() => extractCredential(req, settings()))).toBe('credential_malformed');
   });
