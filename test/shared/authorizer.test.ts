@@ -251,7 +251,7 @@ describe('authorize: CORS preflight (C19)', () => {
       'OPTIONS with only Access-Control-Request-Method',
       { 'access-control-request-method': 'POST' },
     ],
-  ])('still requires a token for %s', async (_, headers) => {
+  ])('requires a token for %s', async (_, headers) => {
     const { authorizer } = gate();
     expect(denied(await authorizer.authorize(request('OPTIONS', '/x', headers))).code).toBe(
       'credential_missing',

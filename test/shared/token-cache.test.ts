@@ -80,7 +80,7 @@ describe('the verified-token cache inside the authorizer', () => {
     expect(await failure(authorizer.verifyToken(token))).toBe('key_unknown');
   });
 
-  it('never caches a failure', async () => {
+  it('does not cache a failure', async () => {
     const { authorizer, keys } = standard([key]);
     const token = await sign({ aud: 'other' });
     await failure(authorizer.verifyToken(token));

@@ -351,7 +351,7 @@ describe('C12 keys without alg', () => {
     expect(k.rsNoAlg.publicJwk.alg).toBeUndefined();
   });
 
-  it('never copies the header alg into the key: the same key then serves another allowed alg', async () => {
+  it('keeps the header alg out of the key, so the same key serves another allowed alg', async () => {
     const { authorizer, keys } = standard([k.rsNoAlg], { algorithms: ['RS256', 'PS256'] });
     const rs = await signRaw(k.rsNoAlg, header(k.rsNoAlg), validClaims());
     const ps = await signRaw(
