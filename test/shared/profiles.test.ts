@@ -73,6 +73,31 @@ describe('C08 Entra multi-tenant issuer bound to the token tid', () => {
     expect(await failure(entra([T1]).verifyToken(token))).toBe('profile_check_failed');
   });
 
+  it('binds the v1 issuer template (sts.windows.net) to tid the same way', async () => {
+    const v1 = 'https://sts.windows.net/{tenantid}/';
+    const { authorizer } = setup(
+      {
+        issuers: [
+          {
+            issuer: v1,
+            provider: 'entra',
+            audiences: 'api://app',
+            tenants: [T1],
+            jwksUrl: 'https://k.example/',
+          },
+        ],
+      },
+      { [v1]: jwks(key) },
+    );
+    const iss = `https://sts.windows.net/${T1}/`;
+    await expect(
+      authorizer.verifyToken(await sign({ iss, tid: T1, aud: 'api://app' })),
+    ).resolves.toBeDefined();
+    expect(
+      await failure(authorizer.verifyToken(await sign({ iss, tid: T2, aud: 'api://app' }))),
+    ).toBe('issuer_unknown');
+  });
+
   it('checks the tenant list of a single-tenant Entra issuer too', async () => {
     const iss = issOf(T1);
     const { authorizer } = setup(

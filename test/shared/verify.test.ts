@@ -147,6 +147,13 @@ describe('verifyToken rejects registered-claim failures with their codes', () =>
     await expect(authorizer.verifyToken(await sign(k.rs, { email: 'a@b' }))).resolves.toBeDefined();
   });
 
+  it('rejects a token above maxTokenBytes before decoding it', async () => {
+    const { authorizer, keys } = standard([k.rs], {}, { credentials: { maxTokenBytes: 512 } });
+    const token = await sign(k.rs, { padding: 'x'.repeat(600) });
+    expect(await failure(authorizer.verifyToken(token), token)).toBe('token_too_large');
+    expect(keys.lookups).toBe(0);
+  });
+
   it('rejects a token whose payload was changed after signing', async () => {
     const { authorizer } = standard([k.rs]);
     const token = await sign(k.rs);
