@@ -279,3 +279,47 @@ describe('Clerk SDK fixture tokens', () => {
     expect(await failure(withInstance.verifyToken(kidless.token))).toBe('token_signature_invalid');
   });
 });
+
+describe('key selection over the providers’ published key sets', () => {
+  const usableFor = (file: string, alg: string) =>
+    (read(file).keys as Record<string, unknown>[]).filter((jwk) =>
+      keyFitsAlgorithm(usable(jwk), alg),
+    ).length;
+
+  it.each([
+    ['jwks/apple-auth-keys.json', 'RS256', 4],
+    ['jwks/auth0-common-jwks.json', 'RS256', 2],
+    ['jwks/aws-cognito-userpool-us-east-1_BGU9CKFCM.json', 'RS256', 2],
+    ['jwks/clerk-backend-fixture-jwks.json', 'RS256', 1],
+    ['jwks/clerk-backend-fixture-jwks-ins_1234-unusual-exponent.json', 'RS256', 1],
+    ['jwks/entra-common-discovery-v2.0-keys.json', 'RS256', 8],
+    ['jwks/entra-common-discovery-v2.0-keys.json', 'PS256', 8],
+    ['jwks/gitlab-com-oauth-discovery-keys.json', 'RS256', 2],
+    ['jwks/google-oauth2-v3-certs.json', 'RS256', 2],
+    ['jwks/google-oauth2-v3-certs.json', 'PS256', 0],
+    ['jwks/keycloak-master-realm-certs.json', 'RS256', 1],
+    ['jwks/kubernetes-serviceaccount-issuer-jwks.json', 'RS256', 1],
+    ['jwks/mongodb-test-custom-keys.json', 'RS256', 2],
+    ['jwks/okta-common-oauth2-v1-keys.json', 'RS256', 2],
+    ['jwks/supabase-es256-signing-key.json', 'ES256', 1],
+    ['jwks/supabase-es256-signing-key.json', 'ES384', 0],
+  ])('finds in %s for %s exactly %i fitting keys', (file, alg, count) => {
+    expect(usableFor(file, alg)).toBe(count);
+  });
+
+  it('imports every fitting real key for its algorithm', async () => {
+    const { importKey } = await import('../../shared/key-select.ts');
+    for (const [file, alg] of [
+      ['jwks/entra-common-discovery-v2.0-keys.json', 'RS256'],
+      ['jwks/supabase-es256-signing-key.json', 'ES256'],
+      ['jwks/clerk-backend-fixture-jwks-ins_1234-unusual-exponent.json', 'RS256'],
+      ['jwks/auth0-common-jwks.json', 'RS256'],
+    ] as const) {
+      for (const jwk of read(file).keys as Record<string, unknown>[]) {
+        const key = usable(jwk);
+        if (!keyFitsAlgorithm(key, alg)) continue;
+        await expect(importKey(key, alg)).resolves.toHaveProperty('type', 'public');
+      }
+    }
+  });
+});
