@@ -56,7 +56,13 @@ export async function runStart(options: {
 }): Promise<void> {
   process.stderr.write('Starting the identity provider, the echo origin and wrangler dev...\n');
   const timeoutMs = options.timeoutSeconds ? Number(options.timeoutSeconds) * 1000 : undefined;
-  const demo = await startDemo(timeoutMs !== undefined ? { timeoutMs } : {});
+  // The Worker's lines (requests, one JSON decision line each) follow on stderr, so stdout keeps
+  // only what to paste.
+  const onWorkerOutput = (line: string) => process.stderr.write(`worker | ${line}\n`);
+  const demo = await startDemo({
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    onWorkerOutput,
+  });
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals, exitCode = 0) => {

@@ -67,7 +67,9 @@ export interface Demo {
 }
 
 /** Starts every piece; on failure stops what already started and rethrows. */
-export async function startDemo(options: { timeoutMs?: number } = {}): Promise<Demo> {
+export async function startDemo(
+  options: { timeoutMs?: number; onWorkerOutput?: (line: string) => void } = {},
+): Promise<Demo> {
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -87,6 +89,7 @@ export async function startDemo(options: { timeoutMs?: number } = {}): Promise<D
       persistDir,
       probePath: DEMO_PATHS.public,
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.onWorkerOutput ? { onOutput: options.onWorkerOutput } : {}),
       vars: {
         JWT_ISSUER: provider.issuer,
         JWT_AUDIENCE: LOCAL_AUDIENCE,

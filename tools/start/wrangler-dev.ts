@@ -100,6 +100,8 @@ export async function startWranglerDev(options: {
   persistDir: string;
   probePath?: string;
   timeoutMs?: number;
+  /** Receives each output line of wrangler once it serves (request and log lines). */
+  onOutput?: (line: string) => void;
 }): Promise<WranglerDev> {
   const port = await freePort();
   const inspectorPort = await freePort();
@@ -127,7 +129,9 @@ export async function startWranglerDev(options: {
       ...process.env,
       // Local mode needs no account; keep it from phoning home for metrics.
       WRANGLER_SEND_METRICS: 'false',
-      WRANGLER_LOG: 'info',
+      // The default level, "log": the Worker's console.log decision lines are shown ("info"
+      // would hide them).
+      WRANGLER_LOG: 'log',
       NO_COLOR: '1',
       FORCE_COLOR: '0',
     },
@@ -137,8 +141,15 @@ export async function startWranglerDev(options: {
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
 
   let log = '';
+  let ready = false;
   const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString('utf8')).slice(-20_000);
+    const text = chunk.toString('utf8');
+    log = (log + text).slice(-20_000);
+    // Start-up chatter stays in the buffer (shown only if start-up fails); after that, the
+    // Worker's own lines (one JSON decision line per request) go to the caller.
+    if (ready && options.onOutput) {
+      for (const line of text.split('\n')) if (line.trim() !== '') options.onOutput(line);
+    }
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -146,6 +157,7 @@ export async function startWranglerDev(options: {
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitUntilServing(`${url}${options.probePath ?? '/'}`, child, options.timeoutMs ?? 90_000);
+    ready = true;
   } catch (error) {
     await stopGroup(pgid);
     const message = error instanceof Error ? error.message : String(error);
