@@ -131,6 +131,17 @@ describe('npm start', () => {
     // The forged identity header is stripped on public routes too.
     expect(publicEcho.headers['x-auth-subject']).toBeUndefined();
 
+    // The Worker's decision lines follow on stderr, with reason codes and never the token.
+    const deadline = Date.now() + 10_000;
+    while (!stderr.join('').includes('"code":"insufficient_scope"') && Date.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 100));
+    }
+    const workerLog = stderr.join('');
+    expect(workerLog).toMatch(/worker \| \{"event":"decision","outcome":"allow"/);
+    expect(workerLog).toContain('"code":"credential_missing"');
+    expect(workerLog).toContain('"code":"insufficient_scope"');
+    expect(workerLog).not.toContain(token?.split('.')[2]);
+
     // `npm run mint` finds the running provider by itself; its tokens pass the admin rule.
     const minted = spawnSync(process.execPath, [bin, 'mint', '--scope', 'read:api admin'], {
       cwd: repoRoot,
