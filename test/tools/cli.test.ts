@@ -89,6 +89,17 @@ describe('the configuration sources of inspect and invoke', () => {
     expect(env.AUTH_CONFIG).toBeTypeOf('object');
   });
 
+  it('refuses --local when no npm start demo is running', async () => {
+    const previous = process.env.EDGE_JWT_SESSION;
+    process.env.EDGE_JWT_SESSION = resolve(repoRoot, 'no-such-session.json');
+    try {
+      await expect(configEnvironment({ local: true }, {})).rejects.toThrow(/no `npm start` demo/);
+    } finally {
+      if (previous === undefined) delete process.env.EDGE_JWT_SESSION;
+      else process.env.EDGE_JWT_SESSION = previous;
+    }
+  });
+
   it('lets command-line options override the file and the environment', async () => {
     const env = await configEnvironment(
       { wrangler: resolve(repoRoot, 'wrangler.toml'), issuer: 'https://b.example/', config: '{}' },

@@ -155,6 +155,15 @@ describe('npm start', () => {
     });
     expect(admin.status).toBe(200);
 
+    // `inspect --local` walks the same token under the running Worker's configuration.
+    const inspected = spawnSync(
+      process.execPath,
+      [bin, 'inspect', '--local', '--path', '/admin/settings', token as string],
+      { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, EDGE_JWT_SESSION: session } },
+    );
+    expect(inspected.status).toBe(1);
+    expect(inspected.stdout).toMatch(/Result: refused \(403 insufficient_scope\)/);
+
     // wrangler runs in a process group of its own; the session file names it.
     const recorded = JSON.parse(readFileSync(session, 'utf8')) as { wranglerPgid: number };
     wranglerPgid = recorded.wranglerPgid;

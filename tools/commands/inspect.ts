@@ -234,6 +234,7 @@ export function registerInspect(program: Command): void {
     .option('--method <method>', 'request method for the route rules', 'GET')
     .option('--path <path>', 'request path for the route rules', '/')
     .option('--jwks <file>', 'read the key set from this file instead of fetching it')
+    .option('--local', 'use the configuration of the running `npm start` demo')
     .option('--config <json|file>', 'AUTH_CONFIG as JSON text or a JSON file')
     .option('--wrangler <file>', "use this wrangler.toml's [vars] instead of the environment")
     .option('--env <name>', 'with --wrangler: use [env.NAME.vars]')

@@ -158,6 +158,7 @@ export function registerInvoke(program: Command): void {
     .option('--path <path>', 'generated event path', '/')
     .option('--response <mode>', 'AUTHORIZER_RESPONSE: iam or simple (payload 2.0 only)')
     .option('--jwks <file>', 'serve this key-set file on loopback instead of fetching')
+    .option('--local', 'use the configuration of the running `npm start` demo')
     .option('--config <json|file>', 'AUTH_CONFIG as JSON text or a JSON file')
     .option('--wrangler <file>', "use this wrangler.toml's [vars] instead of the environment")
     .option('--issuer <iss>', 'JWT_ISSUER')

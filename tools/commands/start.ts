@@ -108,6 +108,7 @@ export async function runStart(options: {
     gateUrl: demo.gateUrl,
     echoUrl: demo.echoUrl,
     wranglerPgid: demo.wranglerPgid,
+    vars: demo.vars,
   });
   const out = options.json ? `${JSON.stringify(demoData(demo))}\n` : renderDemo(demo);
   process.stdout.write(out);

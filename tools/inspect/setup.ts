@@ -9,6 +9,7 @@ import { parse as parseToml } from 'smol-toml';
 import type { AuthConfig, Runtime } from '../../shared/types.ts';
 import { UsageError } from '../lib/output.ts';
 import { existingFile } from '../lib/paths.ts';
+import { readSession } from '../lib/session.ts';
 
 /** The variables the core reads. */
 export const CONFIG_VARIABLES = [
@@ -21,6 +22,8 @@ export const CONFIG_VARIABLES = [
 
 /** Where the configuration comes from, as command-line options. */
 export interface ConfigSourceOptions {
+  /** Use the configuration of the running `npm start` demo. */
+  local?: boolean;
   /** A wrangler.toml whose `[vars]` (or `[env.NAME.vars]`) to use instead of the environment. */
   wrangler?: string;
   /** With `wrangler`: the environment name. */
@@ -39,7 +42,11 @@ export async function configEnvironment(
   processEnv: Record<string, string | undefined> = process.env,
 ): Promise<Record<string, unknown>> {
   const env: Record<string, unknown> = {};
-  if (options.wrangler !== undefined) {
+  if (options.local) {
+    const session = readSession();
+    if (!session) throw new UsageError('--local: no `npm start` demo is running');
+    Object.assign(env, session.vars);
+  } else if (options.wrangler !== undefined) {
     const file = existingFile(options.wrangler);
     if (!file) throw new UsageError(`${options.wrangler} does not exist`);
     const toml = parseToml(await readFile(file, 'utf8')) as Record<string, unknown>;

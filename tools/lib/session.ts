@@ -16,6 +16,8 @@ export interface SessionInfo {
   echoUrl: string;
   /** The process group of `wrangler dev` and its workerd processes. */
   wranglerPgid: number;
+  /** The configuration variables the Worker runs with (for `inspect --local`). */
+  vars: Record<string, string>;
 }
 
 /** The session file's path (`EDGE_JWT_SESSION` overrides it, for tests). */

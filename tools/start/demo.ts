@@ -63,6 +63,8 @@ export interface Demo {
   wranglerPgid: number;
   /** Settles if `wrangler dev` exits on its own (or when stopped). */
   workerExited: Promise<void>;
+  /** The variables the Worker was started with (`--var`). */
+  vars: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -85,18 +87,19 @@ export async function startDemo(
 
     const persistDir = await mkdtemp(join(tmpdir(), 'edge-jwt-dev-'));
     stops.push(() => rm(persistDir, { recursive: true, force: true }));
+    const vars = {
+      JWT_ISSUER: provider.issuer,
+      JWT_AUDIENCE: LOCAL_AUDIENCE,
+      JWKS_URL: provider.jwksUrl,
+      ORIGIN_URL: echo.url,
+      AUTH_CONFIG: JSON.stringify(demoAuthConfig()),
+    };
     const worker = await startWranglerDev({
       persistDir,
       probePath: DEMO_PATHS.public,
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.onWorkerOutput ? { onOutput: options.onWorkerOutput } : {}),
-      vars: {
-        JWT_ISSUER: provider.issuer,
-        JWT_AUDIENCE: LOCAL_AUDIENCE,
-        JWKS_URL: provider.jwksUrl,
-        ORIGIN_URL: echo.url,
-        AUTH_CONFIG: JSON.stringify(demoAuthConfig()),
-      },
+      vars,
     });
     stops.push(worker.stop);
 
@@ -152,6 +155,7 @@ export async function startDemo(
       requests,
       wranglerPgid: worker.pgid,
       workerExited: worker.exited,
+      vars,
       stop: stopAll,
     };
   } catch (error) {
