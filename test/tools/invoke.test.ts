@@ -73,6 +73,38 @@ describe('invoke on the real API Gateway events', () => {
   });
 });
 
+describe('invoke with the clock set', () => {
+  const clerk = realToken('clerk-sdk-fixture-tokens.json', 'clerk-mockJwt-session-token');
+  const clerkConfig = JSON.stringify({
+    issuers: [
+      {
+        issuer: 'https://clerk.inspired.puma-74.lcl.dev',
+        provider: 'clerk',
+        authorizedParties: ['https://accounts.inspired.puma-74.lcl.dev'],
+      },
+    ],
+  });
+  const options = {
+    config: clerkConfig,
+    jwks: realPath('jwks/clerk-backend-fixture-jwks.json'),
+    token: clerk.token,
+  };
+
+  it('allows the Clerk session token at its fixed clock', async () => {
+    const at = String(clerk.suggested_fixed_clock_unix);
+    const { data } = await runInvoke(undefined, { ...options, bundle, at });
+    expect(data.outcome).toBe('policy');
+    expect((data.response as Policy).principalId).toBe('user_2GIpXOEpVyJw51rkZn9Kmnc6Sxr');
+  });
+
+  it('fails the same token with Unauthorized an hour later', async () => {
+    const at = String(clerk.suggested_fixed_clock_unix + 3600);
+    const { data } = await runInvoke(undefined, { ...options, bundle, at });
+    expect(data.outcome).toBe('unauthorized');
+    expect(data.logs.join('\n')).toContain('"code":"token_expired"');
+  });
+});
+
 describe('invoke on generated events', () => {
   it.each(EVENT_KINDS)('allows a valid token in a generated %s event', async (type) => {
     const { data } = await runInvoke(undefined, {

@@ -19,6 +19,7 @@ import {
 import { type InvocationResult, invokeBundle } from '../invoke/run-bundle.ts';
 import { type CommandResult, emit, indent, UsageError } from '../lib/output.ts';
 import { existingFile, lambdaBundle } from '../lib/paths.ts';
+import { parseInstant } from '../lib/time.ts';
 import { readTokenArgument } from './inspect.ts';
 
 /** Options of `invoke`. */
@@ -31,6 +32,8 @@ export interface InvokeOptions extends ConfigSourceOptions {
   /** `iam` or `simple` (AUTHORIZER_RESPONSE). */
   response?: string;
   bundle?: string;
+  /** Run the bundle with its clock set to this instant (ISO 8601 or epoch seconds). */
+  at?: string;
 }
 
 /** What `invoke` reports. */
@@ -132,7 +135,8 @@ export async function runInvoke(
     const stringEnv = Object.fromEntries(
       Object.entries(env).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
     );
-    const result = await invokeBundle(bundle, event, stringEnv);
+    const atMs = options.at !== undefined ? parseInstant(options.at) : undefined;
+    const result = await invokeBundle(bundle, event, stringEnv, atMs !== undefined ? { atMs } : {});
     const data: InvokeData = {
       event: eventKindOf(event),
       outcome: outcomeOf(result),
@@ -156,6 +160,10 @@ export function registerInvoke(program: Command): void {
     .option('--type <kind>', `generated event: ${EVENT_KINDS.join(', ')}`, 'token')
     .option('--method <method>', 'generated event method', 'GET')
     .option('--path <path>', 'generated event path', '/')
+    .option(
+      '--at <time>',
+      "run with the function's clock at this instant (ISO 8601 or epoch seconds)",
+    )
     .option('--response <mode>', 'AUTHORIZER_RESPONSE: iam or simple (payload 2.0 only)')
     .option('--jwks <file>', 'serve this key-set file on loopback instead of fetching')
     .option('--local', 'use the configuration of the running `npm start` demo')

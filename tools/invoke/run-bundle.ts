@@ -15,9 +15,24 @@ export type InvocationResult =
 /** Marks the result line among the bundle's own log lines. */
 const RESULT_MARK = '@@edge-jwt-invoke-result@@';
 
-/** The script the child runs: read the event from stdin, invoke, print the marked result. */
-function childScript(bundleUrl: string): string {
+/**
+ * Replaces the child's clock with a fixed instant (`--at`), before the bundle loads: the
+ * bundle reads time through `Date.now()` and `new Date()` like Lambda's own runtime would.
+ */
+function clockShim(atMs: number): string {
   return `
+const RealDate = Date;
+const fixed = ${atMs};
+globalThis.Date = class extends RealDate {
+  constructor(...args) { super(...(args.length > 0 ? args : [fixed])); }
+  static now() { return fixed; }
+};
+`;
+}
+
+/** The script the child runs: read the event from stdin, invoke, print the marked result. */
+function childScript(bundleUrl: string, atMs: number | undefined): string {
+  return `${atMs !== undefined ? clockShim(atMs) : ''}
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
 const event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
@@ -38,17 +53,14 @@ export async function invokeBundle(
   bundlePath: string,
   event: unknown,
   env: Record<string, string>,
-  timeoutMs = 30_000,
+  options: { atMs?: number; timeoutMs?: number } = {},
 ): Promise<InvocationResult> {
-  const child = spawn(
-    process.execPath,
-    ['--input-type=module', '-e', childScript(pathToFileURL(bundlePath).href)],
-    {
-      // The function's own environment plus what Node needs to run; nothing else of ours leaks in.
-      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
+  const script = childScript(pathToFileURL(bundlePath).href, options.atMs);
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    // The function's own environment plus what Node needs to run; nothing else of ours leaks in.
+    env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -59,7 +71,7 @@ export async function invokeBundle(
   });
   child.stdin.end(JSON.stringify(event));
 
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
   await new Promise<void>((done) => child.on('close', () => done()));
   clearTimeout(timer);
 
