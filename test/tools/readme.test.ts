@@ -71,6 +71,16 @@ describe('README', () => {
     }
   });
 
+  it('shows only answer bodies the Worker can send', () => {
+    const answers = readFileSync(resolve(repoRoot, 'workers/answers.ts'), 'utf8');
+    const codes = [...readme.matchAll(/"code":"(\w+)"/g)].map((match) => match[1] as string);
+    expect(codes.length).toBeGreaterThan(3);
+    for (const code of codes) {
+      const known = (AUTH_ERROR_CODES as string[]).includes(code) || answers.includes(`'${code}'`);
+      expect(known, code).toBe(true);
+    }
+  });
+
   it('has an example for every provider profile', () => {
     for (const provider of PROVIDERS.filter((p) => p !== 'generic')) {
       expect(readme, provider).toContain(`"provider": "${provider}"`);
