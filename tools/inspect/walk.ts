@@ -251,14 +251,9 @@ export async function walk(input: WalkInput): Promise<Step[]> {
   const claimStatus = statusOf('claims');
   const failing = claimStatus === 'fail' && error ? failingClaim(error) : undefined;
   for (const [name, detail] of claimLines(payload, header, issuer, input.atMs)) {
-    const status =
-      claimStatus === 'ok'
-        ? 'ok'
-        : claimStatus === 'fail'
-          ? name === failing
-            ? 'fail'
-            : 'info'
-          : 'not reached';
+    // In a failed claims stage only the failing claim is known; the others are shown as facts.
+    let status: Step['status'] = claimStatus;
+    if (claimStatus === 'fail') status = name === failing ? 'fail' : 'info';
     steps.push({
       stage: 'claims',
       name,
