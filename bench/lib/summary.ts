@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Target } from './report.ts';
-import type { Spread } from './stats.ts';
+import { median, type Spread } from './stats.ts';
 import type { Results } from './targets.ts';
 
 /** Everything after this line in SUMMARY.md survives a new run. */
@@ -43,6 +43,57 @@ function ratioRows(r: Results): string[] {
   return rows;
 }
 
+function ms(values: readonly number[] | undefined): string {
+  if (!values || values.length === 0) return 'n/a';
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted[Math.floor(sorted.length / 2)] as number;
+  return `${Math.round(mid)} ms`;
+}
+
+/** Start-up, HTTP and size figures, as short lists. */
+function otherFigures(r: Results): string[] {
+  const lines: string[] = [];
+  const ws = r.workerStartup;
+  if (ws) {
+    lines.push(
+      '## Start-up (median, fresh runtime per measurement)',
+      '',
+      `- Worker, construction to first response: hello world ${ms(ws.firstResponseMs.hello)}, this gate ${ms(ws.firstResponseMs.gate)} (KV warm), a minimal jose gate ${ms(ws.firstResponseMs.jose)}.`,
+    );
+  }
+  const ls = r.lambdaStartup;
+  if (ls)
+    lines.push(
+      `- Lambda, \`await import()\`: bare jose bundle ${ms(ls.jose)}, this Lambda ${ms(ls.ours)}.`,
+    );
+  if (lines.length > 0) lines.push('');
+  const g = r.gateHttp;
+  if (g) {
+    lines.push(
+      '## Gate over HTTP (workerd, loopback origin, one request in flight)',
+      '',
+      `- requests/s: pass-through ${Math.round(median(g.rps.passthrough))}, gate ${Math.round(median(g.rps.gate))}; workerd CPU per request: pass-through ${Math.round(median(g.cpuUsPerRequest.passthrough))} us, gate ${Math.round(median(g.cpuUsPerRequest.gate))} us.`,
+      '',
+    );
+  }
+  const size = r.size;
+  if (size) {
+    const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+    const minified = Object.entries(size.minified)
+      .filter(([name]) => name !== 'hello')
+      .map(([name, b]) => `${name} ${kb(b.gzip)}`)
+      .join(', ');
+    lines.push(
+      '## Size (gzip -9)',
+      '',
+      `- \`dist/worker/index.js\` as built: ${size.shipped ? kb(size.shipped.gzip) : 'not built'}.`,
+      `- Minimal gate Workers, esbuild minified: ${minified}.`,
+      '',
+    );
+  }
+  return lines;
+}
+
 /** Writes SUMMARY.md for `r`, keeping the hand-written notes of the previous file. */
 export function writeSummary(file: string, r: Results): void {
   const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
@@ -62,6 +113,7 @@ export function writeSummary(file: string, r: Results): void {
     `|---|---|${ALGS.map(() => '---').join('|')}|`,
     ...ratioRows(r),
     '',
+    ...otherFigures(r),
     '## Targets',
     '',
     '| target | measured | bound | result |',
