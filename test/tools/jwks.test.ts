@@ -146,6 +146,10 @@ describe('jwks over HTTP with the providers real caching headers', () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       const name = (req.url ?? '/').slice(1);
+      if (name.startsWith('moved')) {
+        res.writeHead(301, { location: `${base}/auth0_jwks` }).end();
+        return;
+      }
       if (name === '.well-known/openid-configuration') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ issuer: base, jwks_uri: `${base}/auth0_jwks` }));
@@ -185,6 +189,12 @@ describe('jwks over HTTP with the providers real caching headers', () => {
     const { data, text } = await runJwks(`${base}/keycloak_jwks`);
     expect(data.cache).toMatchObject({ statedSeconds: 0, freshSeconds: 60, basis: 'no-cache' });
     expect(text).toMatch(/the gate keeps it 60 s/);
+  });
+
+  it('reports a redirect as the gate meets it: not followed, with the target named', async () => {
+    await expect(runJwks(`${base}/moved/keys`)).rejects.toThrow(
+      /redirect 301 to http:\/\/127\.0\.0\.1:\d+\/auth0_jwks/,
+    );
   });
 
   it('follows an issuer to its key set through discovery', async () => {
