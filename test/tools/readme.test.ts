@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS, PROVIDERS } from '../../shared/config/defaults.ts';
+import { loadConfig } from '../../shared/config/load.ts';
 import { OPTION_HELP } from '../../shared/config/options.ts';
 import { AUTH_ERROR_CODES, outcomeOf } from '../../shared/errors.ts';
 import { repoRoot } from './realdata.ts';
@@ -78,6 +79,17 @@ describe('README', () => {
     for (const code of codes) {
       const known = (AUTH_ERROR_CODES as string[]).includes(code) || answers.includes(`'${code}'`);
       expect(known, code).toBe(true);
+    }
+  });
+
+  it('shows only configuration examples that load', () => {
+    const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+    expect(blocks.length).toBeGreaterThanOrEqual(10);
+    for (const block of blocks) {
+      const example = JSON.parse(block) as Record<string, unknown>;
+      // A provider example is one entry of `issuers`; the rest are whole AUTH_CONFIG objects.
+      const config = 'issuer' in example ? { issuers: [example] } : example;
+      expect(() => loadConfig({ AUTH_CONFIG: JSON.stringify(config) }), block).not.toThrow();
     }
   });
 
