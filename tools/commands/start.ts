@@ -30,6 +30,9 @@ export function renderDemo(demo: Demo): string {
     '# another token, e.g. with the admin scope (or: npm run mint -- --scope admin)',
     `curl -s -X POST ${demo.tokenUrl} -d '{"scope":"read:api admin"}'`,
     '',
+    "# why a request is refused, step by step, under this Worker's configuration",
+    'npm run inspect -- --local --path /admin/settings "$TOKEN"',
+    '',
   );
   return lines.join('\n');
 }
