@@ -97,7 +97,11 @@ describe('npm start', () => {
     });
     const stderr: string[] = [];
     child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-    const text = await readUntil(child, (out) => out.includes('npm run inspect -- --local'), 120_000);
+    const text = await readUntil(
+      child,
+      (out) => out.includes('npm run inspect -- --local'),
+      120_000,
+    );
 
     const token = /^export TOKEN=(\S+)$/m.exec(text)?.[1];
     expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
