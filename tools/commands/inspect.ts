@@ -37,6 +37,8 @@ export interface InspectOptions extends ConfigSourceOptions {
 /** What `inspect` reports. */
 export interface InspectData {
   at: string;
+  /** Where the configuration came from. */
+  configuration: string;
   request: { method: string; path: string };
   header: Record<string, unknown> | null;
   payload: Record<string, unknown> | null;
@@ -103,6 +105,7 @@ function render(data: InspectData): string {
     ),
     indent(`signature: ${data.signatureCharacters} characters (not shown)`),
     '',
+    `Configuration: ${data.configuration}`,
     `Verification at ${data.at} for ${data.request.method} ${data.request.path}:`,
   ];
   const width = Math.max(...data.steps.map((s) => s.name.length));
@@ -121,6 +124,24 @@ function render(data: InspectData): string {
     if (data.reason) lines.push(`Note: ${data.reason}`);
   }
   return lines.join('\n');
+}
+
+/** Says where the configuration came from, so a surprising verdict can be traced to it. */
+function describeSource(options: InspectOptions): string {
+  const base = options.local
+    ? 'the running npm start demo'
+    : options.wrangler !== undefined
+      ? `${options.wrangler} ${options.env ? `[env.${options.env}.vars]` : '[vars]'}`
+      : 'the environment';
+  const flags = [
+    options.config !== undefined && '--config',
+    options.issuer !== undefined && '--issuer',
+    options.audience !== undefined && '--audience',
+    options.jwksUrl !== undefined && '--jwks-url',
+    options.algorithms !== undefined && '--algorithms',
+  ].filter((flag): flag is string => typeof flag === 'string');
+  const keys = options.jwks !== undefined ? `; key set from ${options.jwks}` : '';
+  return `${base}${flags.length > 0 ? ` with ${flags.join(', ')}` : ''}${keys}`;
 }
 
 /** Reads the token argument: `-` means stdin (keeps it out of shell history). */
@@ -147,6 +168,7 @@ export async function runInspect(
     header: header ?? null,
     payload: payload ?? null,
     signatureCharacters: token.split('.')[2]?.length ?? 0,
+    configuration: describeSource(options),
   };
 
   const env = await configEnvironment(options);
@@ -193,6 +215,11 @@ export async function runInspect(
     token: verdict,
     decision,
   });
+
+  if (keySetUrl !== undefined && options.jwks !== undefined) {
+    // The core saw the file under a stand-in address; show the user their file.
+    for (const step of steps) step.detail = step.detail.replaceAll(keySetUrl, options.jwks);
+  }
 
   const error = decision.outcome === 'deny' ? decision.error : undefined;
   let issuer: IssuerConfig | undefined = verdict instanceof AuthError ? undefined : verdict.issuer;
