@@ -183,6 +183,16 @@ describe('inspect with routes and configuration', () => {
     expect(text).toContain('(not shown)');
   });
 
+  it('refuses with key_set_invalid at the key-set step when the file is a discovery document', async () => {
+    const jwks = realPath('discovery/google.json');
+    const { data } = await runInspect(token, { ...mongoOptions, jwks });
+    expect(data).toMatchObject({ code: 'key_set_invalid', answer: '503' });
+    const failed = data.steps.find((s) => s.status === 'fail');
+    expect(failed?.stage).toBe('key set');
+    expect(failed?.detail).toContain(jwks);
+    expect(data.fix).toMatch(/OpenID configuration document.*npm run jwks/);
+  });
+
   it('refuses garbage as token_malformed without throwing', async () => {
     const { data } = await runInspect('abc', mongoOptions);
     expect(data.code).toBe('token_malformed');

@@ -248,6 +248,11 @@ export async function runInspect(
     // A public route passes any request; still say what the token itself would get.
     data.reason = `the route passes without a token; the token alone would be refused: ${verdict.code}`;
   }
+  if (keySetUrl !== undefined && options.jwks !== undefined) {
+    const file = options.jwks;
+    if (data.reason) data.reason = data.reason.replaceAll(keySetUrl, file);
+    if (data.fix) data.fix = data.fix.replaceAll(keySetUrl, file);
+  }
   return { exitCode: decision.outcome === 'deny' ? 1 : 0, data, text: render(data) };
 }
 

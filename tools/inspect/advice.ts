@@ -82,7 +82,9 @@ const ADVICE: { readonly [C in AuthErrorCode]: Advisor } = {
   key_set_unavailable: ({ error }) =>
     `${error.message}; check the address and that this machine can reach it, or pass ` +
     '--jwks <file> with a saved copy',
-  key_set_invalid: ({ error }) => `${error.message}`,
+  key_set_invalid: ({ error }) =>
+    `${error.message}; point jwksUrl (JWKS_URL) at the provider's JWK Set, and check the ` +
+    'address with `npm run jwks -- <address>`',
   insufficient_scope: ({ error }) =>
     error.detail.claim !== undefined
       ? `the route requires a value of claim "${error.detail.claim}" the token does not have; ` +

@@ -221,10 +221,16 @@ export async function walk(input: WalkInput): Promise<Step[]> {
     if (index < failIndex) return 'ok';
     return index === failIndex ? 'fail' : 'not reached';
   };
-  const failText = error ? ` — ${error.code}: ${error.message}` : '';
+  // The reason is appended to the failing line unless the line already says it.
+  const withReason = (detail: string): string => {
+    if (!error) return detail;
+    return detail.includes(error.message)
+      ? `${detail} — ${error.code}`
+      : `${detail} — ${error.code}: ${error.message}`;
+  };
   const step = (stage: Stage, detail: string, name: string = stage): Step => {
     const status = statusOf(stage);
-    return { stage, name, status, detail: status === 'fail' ? `${detail}${failText}` : detail };
+    return { stage, name, status, detail: status === 'fail' ? withReason(detail) : detail };
   };
 
   const kid = header.kid === undefined ? '(none)' : JSON.stringify(header.kid);
@@ -258,11 +264,11 @@ export async function walk(input: WalkInput): Promise<Step[]> {
       stage: 'claims',
       name,
       status,
-      detail: status === 'fail' ? `${detail}${failText}` : detail,
+      detail: status === 'fail' ? withReason(detail) : detail,
     });
   }
   if (failing !== undefined && !steps.some((s) => s.status === 'fail')) {
-    steps.push({ stage: 'claims', name: failing, status: 'fail', detail: failText.slice(3) });
+    steps.push({ stage: 'claims', name: failing, status: 'fail', detail: withReason('') });
   }
 
   const rule = matchRoute(config.routes, input.method, input.path);
