@@ -95,14 +95,30 @@ async function waitUntilServing(
  * Starts `wrangler dev` for the repository's `wrangler.toml` with `vars` overriding its
  * variables, and waits until it answers `probePath`.
  */
-export async function startWranglerDev(options: {
+export async function startWranglerDev(options: WranglerDevOptions): Promise<WranglerDev> {
+  try {
+    return await startOnce(options);
+  } catch (error) {
+    // A free port can be taken between finding it and wrangler binding it (parallel runs):
+    // one more try on new ports; any other start-up failure fails the same way again.
+    if (!(error instanceof Error) || !/EADDRINUSE|address already in use/i.test(error.message)) {
+      throw error;
+    }
+    return startOnce(options);
+  }
+}
+
+/** Options of {@link startWranglerDev}. */
+export interface WranglerDevOptions {
   vars: Record<string, string>;
   persistDir: string;
   probePath?: string;
   timeoutMs?: number;
   /** Receives each output line of wrangler once it serves (request and log lines). */
   onOutput?: (line: string) => void;
-}): Promise<WranglerDev> {
+}
+
+async function startOnce(options: WranglerDevOptions): Promise<WranglerDev> {
   const port = await freePort();
   const inspectorPort = await freePort();
   const args = [
