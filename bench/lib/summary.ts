@@ -53,6 +53,19 @@ function ms(values: readonly number[] | undefined): string {
 /** Start-up, HTTP and size figures, as short lists. */
 function otherFigures(r: Results): string[] {
   const lines: string[] = [];
+  if (r.layers) {
+    lines.push(
+      '## Cold path without the signature (Node, crypto.subtle.verify stubbed, us per call)',
+      '',
+    );
+    for (const [alg, row] of Object.entries(r.layers)) {
+      const get = (id: string) => row[id]?.median ?? 'n/a';
+      lines.push(
+        `- ${alg}: jose ${get('jose')}, verifyToken ${get('ours-verify')} (+${get('ours-verify - jose')}), authorize ${get('ours-request')} (+${get('ours-request - jose')}).`,
+      );
+    }
+    lines.push('');
+  }
   const ws = r.workerStartup;
   if (ws) {
     lines.push(
