@@ -11,7 +11,7 @@
  * | configuration error, foreign event   | throw another error (500)           | same                    |
  */
 import { AuthError, outcomeOf } from '../shared/errors.ts';
-import { checkRequirement, matchRoute } from '../shared/routes.ts';
+import { checkRequirement, matchRoutes } from '../shared/routes.ts';
 import type { AuthConfig, Identity, RouteRule } from '../shared/types.ts';
 import { buildContext } from './context.ts';
 import { type NormalizedEvent, normalizeEvent } from './events.ts';
@@ -77,13 +77,19 @@ async function answerIam(
 ): Promise<IamResponse> {
   const { config, authorizer } = state;
   const { request, arn } = normalized;
-  const rule = matchRoute(config.routes, request.method, request.path);
-  const identity = await authorizer.authenticate(request, rule);
+  // Every reading of the path (see `matchRoutes`); the query parameter only when they agree.
+  const held = matchRoutes(config.routes, request.method, request.path);
+  const rule = held[0];
+  const sameParameter = held.every((r) => r?.queryParameter === rule?.queryParameter);
+  const identity = await authorizer.authenticate(request, sameParameter ? rule : undefined);
 
   const satisfies = (candidate: RouteRule) => meets(candidate, identity);
-  const policy = compilePolicy(config.routes, satisfies, arn.prefix);
+  const allowedHere = held.every((r) => r === undefined || satisfies(r));
+  // IAM compares case-sensitively and has no pattern for every spelling the rules read as one
+  // route (`/ADMIN` for `/admin/**`), so the request in hand is denied by name when refused.
+  const denyHere = allowedHere ? [] : [`${request.method}/${request.path.slice(1)}`];
+  const policy = compilePolicy(config.routes, satisfies, arn.prefix, denyHere);
   const { context, dropped } = buildContext(identity, config.forwardClaims);
-  const allowedHere = rule === undefined || satisfies(rule);
   finish({
     ...base,
     ...identityFields(identity),

@@ -35,6 +35,7 @@
  * are refused (403) though the rules would allow them; the policy is never wider than the rules,
  * only sometimes narrower. `lambda/README.md` lists this among the limits.
  */
+import { ruleMethods } from '../shared/routes.ts';
 import type { RouteRule } from '../shared/types.ts';
 
 /** One statement in the shape API Gateway documents (`Resource` a single ARN). */
@@ -99,6 +100,12 @@ const WHOLE_API = '*/*';
  * that only ever refuses more.
  */
 const NON_CANONICAL: readonly string[] = Object.freeze([
+  // Spellings a lenient origin reads as other segments (`shared/routes.ts` lenientSegments):
+  // path parameters (`/public/..;/admin` is `/admin` to Tomcat), encoded or raw separators.
+  '*;*',
+  '*%2F*',
+  '*%2f*',
+  '*\\*',
   '*//*',
   '*/./*',
   '*/../*',
@@ -147,7 +154,8 @@ export function rulePatterns(rule: RouteRule): RulePatterns {
   else if (base === '' || fixed.at(-1) === '*') paths = [base];
   else paths = [base, `${base}/`];
 
-  const methods = anyMethod ? ['*'] : rule.methods;
+  // A `GET` rule also governs `HEAD`, as in `matchRoute`.
+  const methods = anyMethod ? ['*'] : ruleMethods(rule);
   const resources = methods.flatMap((method) => paths.map((path) => `${method}/${path}`));
   return { resources: [...new Set(resources)], exact };
 }
@@ -155,12 +163,15 @@ export function rulePatterns(rule: RouteRule): RulePatterns {
 /**
  * Compiles the policy for a token under `rules`. `satisfies` says whether the token meets a
  * rule's requirement (public rules are satisfied); `prefix` is the event ARN's
- * `arn:...:{apiId}/{stage}/`, the only place resources are anchored to.
+ * `arn:...:{apiId}/{stage}/`, the only place resources are anchored to. `alsoDeny` adds Deny
+ * resources (relative to `prefix`): the handler names the current request there when the rules
+ * refuse it in a spelling no pattern covers (a case variant, say).
  */
 export function compilePolicy(
   rules: readonly RouteRule[],
   satisfies: (rule: RouteRule) => boolean,
   prefix: string,
+  alsoDeny: readonly string[] = [],
 ): CompiledPolicy {
   // Step 1: the effective list, ending with a catch-all.
   const effective: RouteRule[] = [];
@@ -208,6 +219,7 @@ export function compilePolicy(
     for (const resource of rulePatterns(rule).resources) deny.add(resource);
   }
   if (unsatisfiedRules > 0) for (const resource of NON_CANONICAL) deny.add(resource);
+  for (const resource of alsoDeny) deny.add(resource);
 
   return {
     document: documentOf([...allow], [...deny], prefix),

@@ -5,7 +5,7 @@
  */
 import { checkTokenSize, extractCredential } from './credentials.ts';
 import { AuthError } from './errors.ts';
-import { checkRequirement, DEFAULT_REQUIREMENT, matchRoute } from './routes.ts';
+import { checkRequirement, DEFAULT_REQUIREMENT, matchRoutes } from './routes.ts';
 import { TokenCache } from './token-cache.ts';
 import type {
   AuthConfig,
@@ -93,9 +93,12 @@ export function createAuthorizer(
 
   async function authorize(req: AuthRequest): Promise<Decision> {
     let rule: RouteRule | undefined;
+    let held: (RouteRule | undefined)[];
     try {
-      rule = matchRoute(config.routes, req.method, req.path);
-      if (rule?.require.kind === 'public') return { outcome: 'public', rule };
+      // Every reading of the path an origin may apply; public only when all of them are.
+      held = matchRoutes(config.routes, req.method, req.path);
+      rule = held[0];
+      if (held.every((r) => r?.require.kind === 'public')) return { outcome: 'public', rule };
       if (isPreflight(req)) return { outcome: 'preflight', rule };
     } catch (error) {
       return { outcome: 'deny', rule, error: toAuthError(error, 'credential_malformed') };
@@ -103,14 +106,17 @@ export function createAuthorizer(
 
     let identity: Identity;
     try {
-      const found = authenticateRequest(req, rule);
+      // A query credential only where every reading's rule enables the same parameter.
+      const sameParameter = held.every((r) => r?.queryParameter === rule?.queryParameter);
+      const found = authenticateRequest(req, sameParameter ? rule : undefined);
       // Await only a pending verification: a cache hit needs no extra turn of the event loop.
       identity = found instanceof Promise ? await found : found;
     } catch (error) {
       return { outcome: 'deny', rule, error: toAuthError(error, 'token_malformed') };
     }
     try {
-      checkRequirement(rule?.require ?? DEFAULT_REQUIREMENT, identity);
+      for (const reading of held)
+        checkRequirement(reading?.require ?? DEFAULT_REQUIREMENT, identity);
     } catch (error) {
       return { outcome: 'deny', rule, error: toAuthError(error, 'insufficient_scope'), identity };
     }

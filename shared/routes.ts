@@ -23,13 +23,19 @@ const ENCODED_UNRESERVED = /%(4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]|3[0-9]|2D|2E|5
  * percent-encoded unreserved characters decoded, dot segments resolved (RFC 3986 §5.2.4).
  * Without this, `//admin`, `/%61dmin` or `/public/../admin` would slip past an `/admin/**`
  * rule into the default requirement while the origin serves `/admin`. Encoded slashes
- * (`%2F`) stay inside their segment.
+ * (`%2F`) stay inside their segment: this is the literal reading; {@link lenientSegments}
+ * is the other one.
  */
 export function pathSegments(path: string): string[] {
   const withoutQuery = path.split(/[?#]/, 1)[0] ?? '';
+  return resolveDots(withoutQuery.split('/'));
+}
+
+/** Decodes unreserved characters and resolves dot segments (RFC 3986 §5.2.4). */
+function resolveDots(raw: readonly string[]): string[] {
   const segments: string[] = [];
-  for (const raw of withoutQuery.split('/')) {
-    const segment = raw.replace(ENCODED_UNRESERVED, (hex) =>
+  for (const part of raw) {
+    const segment = part.replace(ENCODED_UNRESERVED, (hex) =>
       String.fromCharCode(parseInt(hex.slice(1), 16)),
     );
     if (segment === '' || segment === '.') continue;
@@ -42,13 +48,38 @@ export function pathSegments(path: string): string[] {
   return segments;
 }
 
-/** Whether the pattern's segments match the path's segments. */
-function matchSegments(pattern: readonly string[], path: readonly string[]): boolean {
+/** Path parameters (`;jsessionid=...`, RFC 3986 §3.3) at the end of a raw segment. */
+const PATH_PARAMETERS = /;.*$/;
+/** Characters some origins read as a segment separator: encoded `/` and `\`, and raw `\`. */
+const LENIENT_SEPARATOR = /%2f|%5c|\\/gi;
+
+/**
+ * The path as a lenient origin reads it: path parameters cut from each segment before dot
+ * segments are resolved (Tomcat, Jetty and Spring do, so `/public/..;/admin` is `/admin` there),
+ * and `%2F`, `%5C` and `\` taken as separators (servers that decode before routing, Windows
+ * hosts). Segments are lower-cased, for origins that ignore case. {@link matchRoutes} holds a
+ * request to the rules of both readings, so no spelling reaches past a rule at such an origin.
+ */
+export function lenientSegments(path: string): string[] {
+  const withoutQuery = path.split(/[?#]/, 1)[0] ?? '';
+  const raw = withoutQuery
+    .replace(LENIENT_SEPARATOR, '/')
+    .split('/')
+    .map((segment) => segment.replace(PATH_PARAMETERS, ''));
+  return resolveDots(raw).map((segment) => segment.toLowerCase());
+}
+
+/** Whether the pattern's segments match the path's segments (`fold`: ignoring case). */
+function matchSegments(
+  pattern: readonly string[],
+  path: readonly string[],
+  fold: boolean,
+): boolean {
   for (let i = 0; i < pattern.length; i++) {
-    const part = pattern[i];
+    const part = pattern[i]!;
     if (part === '**') return true;
     if (i >= path.length) return false;
-    if (part !== '*' && part !== path[i]) return false;
+    if (part !== '*' && (fold ? part.toLowerCase() : part) !== path[i]) return false;
   }
   return pattern.length === path.length;
 }
@@ -64,15 +95,34 @@ function patternOf(rule: RouteRule): readonly string[] {
   return segments;
 }
 
+/**
+ * The methods a rule applies to. A rule for `GET` also covers `HEAD`: origins answer `HEAD`
+ * with the `GET` handler, minus the body (RFC 9110 §9.3.2), so a `GET` rule that left `HEAD` to
+ * the default requirement would let any valid token read what the rule guards in its headers.
+ */
+export function ruleMethods(rule: RouteRule): readonly string[] {
+  return rule.methods.includes('GET') && !rule.methods.includes('HEAD')
+    ? [...rule.methods, 'HEAD']
+    : rule.methods;
+}
+
+function methodMatches(rule: RouteRule, method: string): boolean {
+  const upper = method.toUpperCase();
+  return (
+    rule.methods.includes('*') ||
+    rule.methods.includes(upper) ||
+    (upper === 'HEAD' && rule.methods.includes('GET'))
+  );
+}
+
 /** Whether `rule` applies to `method` and the path already split by {@link pathSegments}. */
 export function ruleMatches(rule: RouteRule, method: string, segments: readonly string[]): boolean {
-  const methodOk = rule.methods.includes('*') || rule.methods.includes(method.toUpperCase());
-  return methodOk && matchSegments(patternOf(rule), segments);
+  return methodMatches(rule, method) && matchSegments(patternOf(rule), segments, false);
 }
 
 /**
- * The first rule that applies to `method` and `path`, or `undefined` (then a valid token is
- * required, see {@link DEFAULT_REQUIREMENT}).
+ * The first rule that applies to `method` and `path` in its literal reading, or `undefined`
+ * (then a valid token is required, see {@link DEFAULT_REQUIREMENT}).
  */
 export function matchRoute(
   rules: readonly RouteRule[],
@@ -81,6 +131,26 @@ export function matchRoute(
 ): RouteRule | undefined {
   const segments = pathSegments(path);
   return rules.find((rule) => ruleMatches(rule, method, segments));
+}
+
+/**
+ * The rules a request is held to: the first match of the literal reading ({@link pathSegments})
+ * and, when it differs, the first match of the lenient reading ({@link lenientSegments}), each
+ * `undefined` for "no rule". The gate cannot know which reading the origin applies, so the
+ * request passes as public only when every reading is public, and otherwise must meet the
+ * requirement of each. The first entry is the literal reading's.
+ */
+export function matchRoutes(
+  rules: readonly RouteRule[],
+  method: string,
+  path: string,
+): (RouteRule | undefined)[] {
+  const literal = matchRoute(rules, method, path);
+  const segments = lenientSegments(path);
+  const lenient = rules.find(
+    (rule) => methodMatches(rule, method) && matchSegments(patternOf(rule), segments, true),
+  );
+  return lenient === literal ? [literal] : [literal, lenient];
 }
 
 /** Scopes of a payload: `scope` (RFC 8693 §4.2, space-separated) and `scp` (string or array). */

@@ -11,7 +11,7 @@ import {
   MAX_RESOURCE_CHARS,
   rulePatterns,
 } from '../../lambda/policy.ts';
-import { checkRequirement, matchRoute } from '../../shared/routes.ts';
+import { checkRequirement, matchRoutes } from '../../shared/routes.ts';
 import type { Identity, Requirement, RouteRule } from '../../shared/types.ts';
 import { allows, evaluate, resourceMatches } from './iam.ts';
 
@@ -42,10 +42,14 @@ function meets(candidate: RouteRule, identity: Identity): boolean {
   }
 }
 
-/** What the rules decide: first match wins, no match needs only a valid token. */
+/**
+ * What the rules decide: first match wins, no match needs only a valid token, and a path is held
+ * to the rule of each reading an origin may apply (`matchRoutes`).
+ */
 function rulesAllow(rules: RouteRule[], identity: Identity, method: string, path: string): boolean {
-  const matched = matchRoute(rules, method, path);
-  return matched === undefined || meets(matched, identity);
+  return matchRoutes(rules, method, path).every(
+    (matched) => matched === undefined || meets(matched, identity),
+  );
 }
 
 function policyFor(rules: RouteRule[], scopes: string[]) {
@@ -163,6 +167,41 @@ describe('compilePolicy (C20)', () => {
     }
   });
 
+  it('denies HEAD where a GET rule is unmet, since origins answer HEAD with the GET handler', () => {
+    const document = policyFor([rule(['GET'], '/admin/**', needs('admin'))], []);
+
+    expect(evaluate(document, arnOf('HEAD', '/admin/x'))).toBe('explicit-deny');
+    expect(allows(document, arnOf('HEAD', '/users'))).toBe(true);
+  });
+
+  it('refuses path-parameter and encoded-separator spellings a lenient origin reads as the denied path', () => {
+    const document = policyFor(
+      [rule(['GET'], '/public/**', PUBLIC), rule(['*'], '/admin/**', needs('admin'))],
+      [],
+    );
+
+    for (const path of [
+      '/public/..;/admin',
+      '/admin;jsessionid=1/x',
+      '/public/..%2Fadmin',
+      '/public/..%2fadmin',
+      '/public\\..\\admin',
+    ]) {
+      expect(allows(document, arnOf('GET', path)), path).toBe(false);
+    }
+    expect(allows(document, arnOf('GET', '/public/a'))).toBe(true);
+  });
+
+  it('denies an extra resource named by the handler', () => {
+    const document = policyFor([], []);
+    const named = compilePolicy([], () => true, PREFIX, ['GET/ADMIN/x'])
+      .document as unknown as typeof document;
+
+    expect(allows(document, arnOf('GET', '/ADMIN/x'))).toBe(true);
+    expect(evaluate(named, arnOf('GET', '/ADMIN/x'))).toBe('explicit-deny');
+    expect(allows(named, arnOf('GET', '/users'))).toBe(true);
+  });
+
   it('keeps every resource within 512 characters, widening a long Deny and dropping a long Allow', () => {
     const long = `/${'x'.repeat(600)}`;
     const document = policyFor(
@@ -196,15 +235,22 @@ describe('compilePolicy (C20)', () => {
 describe('rulePatterns', () => {
   it('marks literal paths with listed methods exact and single-segment stars not exact', () => {
     expect(rulePatterns(rule(['GET', 'POST'], '/orders', PUBLIC))).toEqual({
-      resources: ['GET/orders', 'GET/orders/', 'POST/orders', 'POST/orders/'],
+      resources: [
+        'GET/orders',
+        'GET/orders/',
+        'POST/orders',
+        'POST/orders/',
+        'HEAD/orders',
+        'HEAD/orders/',
+      ],
       exact: true,
     });
     expect(rulePatterns(rule(['GET'], '/users/*', PUBLIC))).toEqual({
-      resources: ['GET/users/*'],
+      resources: ['GET/users/*', 'HEAD/users/*'],
       exact: false,
     });
     expect(rulePatterns(rule(['*'], '/orders', PUBLIC)).exact).toBe(false);
-    expect(rulePatterns(rule(['GET'], '/', PUBLIC)).resources).toEqual(['GET/']);
+    expect(rulePatterns(rule(['GET'], '/', PUBLIC)).resources).toEqual(['GET/', 'HEAD/']);
     expect(isCatchAll(rule(['*'], '/**', PUBLIC))).toBe(true);
   });
 });
@@ -222,12 +268,28 @@ const ruleArb = fc
     rule(methods, `/${[...segments, ...(rest ? ['**'] : [])].join('/')}`, require),
   );
 const pathArb = fc
-  .array(fc.constantFrom(...SEGMENTS, '', '.', '..', '%61dmin', 'us%65rs', 'a%2Fb', 'x:y'), {
-    maxLength: 4,
-  })
+  .array(
+    fc.constantFrom(
+      ...SEGMENTS,
+      '',
+      '.',
+      '..',
+      '%61dmin',
+      'us%65rs',
+      'a%2Fb',
+      'x:y',
+      '..;',
+      'admin;v=1',
+      '..%2F',
+      'a\\b',
+    ),
+    {
+      maxLength: 4,
+    },
+  )
   .map((segments) => `/${segments.join('/')}`);
 const scopesArb = fc.subarray(['a', 'b']);
-const methodArb = fc.constantFrom('GET', 'POST', 'DELETE');
+const methodArb = fc.constantFrom('GET', 'HEAD', 'POST', 'DELETE');
 
 describe('compilePolicy against the rules, on random input', () => {
   it('never lets the cached policy allow a request the rules refuse', () => {

@@ -124,6 +124,53 @@ describe('authorize: routes and public paths', () => {
     }
   });
 
+  it('holds a path a lenient origin reads as /admin to the admin rule', async () => {
+    const { authorizer } = gate();
+    const plain = await token();
+    const admin = await token({ scope: 'admin' });
+    for (const path of [
+      '/public/..;/admin/users',
+      '/admin;jsessionid=1/users',
+      '/public/..%2Fadmin/users',
+      '/public/..%5cadmin/users',
+      '/ADMIN/users',
+    ]) {
+      expect(denied(await authorizer.authorize(bearer(plain, 'POST', path))).code, path).toBe(
+        'insufficient_scope',
+      );
+      expect((await authorizer.authorize(bearer(admin, 'POST', path))).outcome, path).toBe('allow');
+    }
+  });
+
+  it('passes a path as public only when every reading of it is public', async () => {
+    const { authorizer } = gate();
+    for (const path of ['/public/..;/admin/x', '/public/..%2Fadmin/x', '/PUBLIC/x']) {
+      expect(denied(await authorizer.authorize(request('GET', path))).code, path).toBe(
+        'credential_missing',
+      );
+    }
+    expect((await authorizer.authorize(request('GET', '/public/a;v=1'))).outcome).toBe('public');
+  });
+
+  it('applies a GET rule to HEAD, which origins answer with the GET handler', async () => {
+    const { authorizer } = setup(
+      {
+        issuers: [
+          { issuer: ISS, provider: 'clerk', authorizedParties: [APP], jwksUrl: `${ISS}/j` },
+        ],
+        routes: [
+          { method: 'GET', path: '/admin/**', scopes: ['admin'] },
+          { method: 'GET', path: '/open', public: true },
+        ],
+      },
+      { [ISS]: jwks(key) },
+    );
+    expect(denied(await authorizer.authorize(bearer(await token(), 'HEAD', '/admin/x'))).code).toBe(
+      'insufficient_scope',
+    );
+    expect((await authorizer.authorize(request('HEAD', '/open'))).outcome).toBe('public');
+  });
+
   it('reads the query credential only on the route that enables it', async () => {
     const { authorizer } = gate();
     const t = await token();

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { AuthError } from '../../shared/errors.ts';
-import { checkRequirement, matchRoute, pathSegments, scopesOf } from '../../shared/routes.ts';
+import {
+  checkRequirement,
+  lenientSegments,
+  matchRoute,
+  matchRoutes,
+  pathSegments,
+  scopesOf,
+} from '../../shared/routes.ts';
 import type { Identity, Requirement } from '../../shared/types.ts';
 import { config } from './fixtures/setup.ts';
 
@@ -73,6 +80,11 @@ describe('matchRoute', () => {
   it('keeps an encoded slash inside its segment', () => {
     expect(pathSegments('/a%2Fb/c')).toEqual(['a%2Fb', 'c']);
     expect(pathOf('GET', '/users/a%2Fb/profile')).toBe('/users/*/profile');
+  });
+
+  it('matches a GET rule for HEAD too, and no other method', () => {
+    expect(pathOf('HEAD', '/public/a')).toBe('/public/**');
+    expect(pathOf('OPTIONS', '/public/a')).toBeUndefined();
   });
 
   it('ignores a query string or fragment left in the path', () => {
@@ -170,5 +182,32 @@ describe('checkRequirement', () => {
     expect(
       denial(need({ claims: { email_verified: [true] } }), { email_verified: 'true' })?.code,
     ).toBe('insufficient_scope');
+  });
+});
+
+describe('matchRoutes: every reading of a path', () => {
+  const readings = (method: string, path: string) =>
+    matchRoutes(rules, method, path).map((r) => r?.path);
+
+  it.each([
+    ['/public/..;/admin/x', [undefined, '/admin/**']],
+    ['/admin;jsessionid=1/x', [undefined, '/admin/**']],
+    ['/public/..%2Fadmin/x', [undefined, '/admin/**']],
+    ['/public/..%5Cadmin/x', [undefined, '/admin/**']],
+    ['/public\\..\\admin/x', [undefined, '/admin/**']],
+    ['/ADMIN/x', [undefined, '/admin/**']],
+  ])('reads %s also as a lenient origin would', (path, expected) => {
+    expect(readings('POST', path)).toEqual(expected);
+  });
+
+  it('gives one rule when both readings agree', () => {
+    expect(readings('POST', '/admin/x')).toEqual(['/admin/**']);
+    expect(readings('GET', '/users/42/profile')).toEqual(['/users/*/profile']);
+    expect(readings('GET', '/users/a%2Fb/profile')).toEqual(['/users/*/profile', undefined]);
+    expect(readings('GET', '/nothing')).toEqual([undefined]);
+  });
+
+  it('cuts path parameters before resolving dot segments', () => {
+    expect(lenientSegments('/a/..;x=1/B;y/c%2Fd')).toEqual(['b', 'c', 'd']);
   });
 });
