@@ -47,6 +47,25 @@ export function headerValue(claim: unknown): string | undefined {
   return value.length <= MAX_IDENTITY_HEADER_CHARS ? value : undefined;
 }
 
+/** A header name as origins that fold `_` into `-` compare it (CGI, WSGI, PHP, Rack). */
+function foldedName(name: string): string {
+  return name.toLowerCase().replace(/_/g, '-');
+}
+
+/**
+ * Removes every incoming header that an origin could read as one of `owned`: the name itself
+ * in any case, and its spellings with `_` for `-` (`X_Auth_Subject`). CGI-style servers map
+ * both `X-Auth-Subject` and `X_Auth_Subject` to `HTTP_X_AUTH_SUBJECT` (RFC 3875 §4.1.18), so
+ * deleting only the dashed name would let a client's underscore copy stand in for, or beside,
+ * the verified one.
+ */
+export function removeOwnedHeaders(headers: Headers, owned: readonly string[]): void {
+  const folded = new Set(owned.map(foldedName));
+  const doomed: string[] = [];
+  for (const name of headers.keys()) if (folded.has(foldedName(name))) doomed.push(name);
+  for (const name of doomed) headers.delete(name);
+}
+
 /** Removes the credential cookie from a `Cookie` header, keeping the others (RFC 6265 §5.4). */
 function withoutCookie(cookieHeader: string, name: string): string {
   return cookieHeader
@@ -67,7 +86,7 @@ export function originHeaders(
   identity: Identity | undefined,
 ): { headers: Headers; omitted: string[] } {
   const headers = new Headers(incoming);
-  for (const name of identityHeaderNames(config)) headers.delete(name);
+  removeOwnedHeaders(headers, identityHeaderNames(config));
   const omitted: string[] = [];
   if (identity === undefined) return { headers, omitted };
 

@@ -71,6 +71,19 @@ describe('allowed requests', () => {
     expect(headers['x-auth-roles']).toBeUndefined();
   });
 
+  it('removes underscore spellings of identity headers, which CGI-style origins read as the same', async () => {
+    const token = await scene.token();
+    const forged = { X_Auth_Subject: 'admin', 'x-auth_roles': '["admin"]', X_AUTH_ISSUER: 'evil' };
+    const { response, arrived } = await send('/orders', { ...forged, ...bearer(token) });
+
+    expect(response.status).toBe(200);
+    const headers = arrived()[0]?.headers ?? {};
+    expect(headers['x-auth-subject']).toBe('user-1');
+    expect(headers.x_auth_subject).toBeUndefined();
+    expect(headers['x-auth_roles']).toBeUndefined();
+    expect(headers.x_auth_issuer).toBeUndefined();
+  });
+
   it('sends non-string claims as JSON and never lets a claim inject a header line', async () => {
     const token = await scene.token({
       roles: ['admin', 'ops'],
