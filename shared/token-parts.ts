@@ -24,6 +24,9 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
  */
 const KEY_MATERIAL_MEMBERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 
+/** Header members of JWE only (RFC 7516 §4.1.2, §4.1.3). */
+const JWE_MEMBERS = ['enc', 'zip'] as const;
+
 function malformed(message: string, claim?: string): AuthError {
   return new AuthError('token_malformed', message, claim === undefined ? {} : { claim });
 }
@@ -68,6 +71,22 @@ export function readHeader(token: string): {
   if (Object.hasOwn(header, 'crit')) {
     throw new AuthError('token_header_rejected', 'token header carries crit', { claim: 'crit' });
   }
+  // RFC 7797 §6: `b64: false` is only meaningful under `crit`, which we refuse above; a `b64`
+  // that is not `true` without it is invalid, and a reader that honoured it would check a
+  // different payload than we decode. `zip` and `enc` belong to JWE (RFC 7516 §4.1.2-4.1.3): a
+  // JWS carrying them is a confused or crafted token, and we never inflate anything.
+  if (Object.hasOwn(header, 'b64') && header.b64 !== true) {
+    throw new AuthError('token_header_rejected', 'token header carries b64 other than true', {
+      claim: 'b64',
+    });
+  }
+  for (const member of JWE_MEMBERS) {
+    if (Object.hasOwn(header, member)) {
+      throw new AuthError('token_header_rejected', `token header carries ${member} (JWE only)`, {
+        claim: member,
+      });
+    }
+  }
   const { alg, kid } = header;
   if (typeof alg !== 'string' || alg === '')
     throw malformed('token header alg is not a string', 'alg');
@@ -91,8 +110,9 @@ function malformedThrow(message: string): never {
  * Decodes the claims and checks the types of the claims we read before verification, so a
  * wrong type becomes `token_malformed` instead of a surprise deeper down (C06): `exp` is
  * required and must be a finite number (JSON `1e309` parses to Infinity), `nbf` and `iat`
- * likewise when present, `iss` and `sub` strings.
- * @throws AuthError `token_malformed`, `token_expired` (no `exp`), `claim_missing` (no `iss`)
+ * likewise when present, `iss` and `sub` strings, `aud` a string or an array of strings.
+ * @throws AuthError `token_malformed`, `token_expired` (no `exp`), `claim_missing` (no `iss`),
+ * `audience_invalid` (an `aud` of another type)
  */
 export function readPayload(token: string): Readonly<Record<string, unknown>> {
   let payload: Record<string, unknown>;
@@ -119,6 +139,18 @@ export function readPayload(token: string): Readonly<Record<string, unknown>> {
   if (typeof payload.iss !== 'string') throw malformed('token iss is not a string', 'iss');
   if (payload.sub !== undefined && typeof payload.sub !== 'string')
     throw malformed('token sub is not a string', 'sub');
+  // RFC 7519 §4.1.3: one StringOrURI or an array of them. `jose` accepts `["api", 5]` when one
+  // member matches; a member of another type means the issuer did not write this claim.
+  const { aud } = payload;
+  if (
+    aud !== undefined &&
+    typeof aud !== 'string' &&
+    !(Array.isArray(aud) && aud.every((member) => typeof member === 'string'))
+  ) {
+    throw new AuthError('audience_invalid', 'token aud is not a string or an array of strings', {
+      claim: 'aud',
+    });
+  }
   return payload;
 }
 

@@ -33,8 +33,16 @@ describe('readHeader', () => {
     [{ alg: '' }, 'token_malformed'],
     [{}, 'token_malformed'],
     [{ alg: 'RS256', kid: 1 }, 'token_malformed'],
+    [{ alg: 'RS256', b64: false }, 'token_header_rejected'],
+    [{ alg: 'RS256', b64: 'false' }, 'token_header_rejected'],
+    [{ alg: 'RS256', zip: 'DEF' }, 'token_header_rejected'],
+    [{ alg: 'RS256', enc: 'A128GCM' }, 'token_header_rejected'],
   ])('rejects header %j with %s', (header, code) => {
     expect(codeOf(() => readHeader(rawToken(header, claims, 'c2ln')))).toBe(code);
+  });
+
+  it('accepts b64 true, which changes nothing (RFC 7797 §3)', () => {
+    expect(readHeader(rawToken({ alg: 'RS256', b64: true }, claims, 'c2ln')).alg).toBe('RS256');
   });
 
   it('checks key material before the algorithm, so an HS256 header with jwk is a header rejection', () => {
@@ -61,6 +69,9 @@ describe('readPayload', () => {
     [{ iss: 'x', exp: '1' }, 'token_malformed'],
     [{ iss: 'x', exp: 1, nbf: null }, 'token_malformed'],
     [{ iss: 'x', exp: 1, sub: {} }, 'token_malformed'],
+    [{ iss: 'x', exp: 1, aud: 5 }, 'audience_invalid'],
+    [{ iss: 'x', exp: 1, aud: ['a', 5] }, 'audience_invalid'],
+    [{ iss: 'x', exp: 1, aud: { a: 'a' } }, 'audience_invalid'],
   ])('rejects claims %j with %s', (payload, code) => {
     expect(codeOf(() => readPayload(rawToken({ alg: 'RS256' }, payload, 'c2ln')))).toBe(code);
   });

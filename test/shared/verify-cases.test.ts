@@ -287,6 +287,15 @@ describe('C05 crit is refused in every shape', () => {
     const token = await signRaw(k.rs, header(k.rs, extra), validClaims());
     expect(await failure(authorizer.verifyToken(token), token)).toBe('token_header_rejected');
   });
+
+  it.each([{ b64: false }, { b64: 0 }, { zip: 'DEF' }, { enc: 'A256GCM' }])(
+    'rejects a correctly signed token with the processing member %j and no crit',
+    async (extra) => {
+      const { authorizer } = standard([k.rs]);
+      const token = await signRaw(k.rs, header(k.rs, extra), validClaims());
+      expect(await failure(authorizer.verifyToken(token), token)).toBe('token_header_rejected');
+    },
+  );
 });
 
 describe('C06 time claims of the wrong type or range', () => {

@@ -93,6 +93,7 @@ describe('verifyToken rejects registered-claim failures with their codes', () =>
     ['a missing audience', { aud: undefined }, 'audience_invalid'],
     ['an empty audience array', { aud: [] }, 'audience_invalid'],
     ['an audience of the wrong type', { aud: 42 }, 'audience_invalid'],
+    ['an audience array with a member of another type', { aud: [AUD, 42] }, 'audience_invalid'],
   ])('rejects %s', async (_, extra, code) => {
     const { authorizer } = standard([k.rs]);
     const claims = validClaims(extra);
