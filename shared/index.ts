@@ -8,8 +8,9 @@ export {
   PROVIDERS,
   SUPPORTED_ALGORITHMS,
 } from './config/defaults.ts';
+export { OPTION_HELP, type OptionHelp } from './config/help.ts';
 export { loadConfig } from './config/load.ts';
-export { fixFor, OPTION_HELP, type OptionHelp } from './config/options.ts';
+export { fixFor } from './config/options.ts';
 export { fetchUrlProblem, isFetchableUrl } from './config/url.ts';
 export {
   type Credential,

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS, PROVIDERS } from '../../shared/config/defaults.ts';
+import { OPTION_HELP } from '../../shared/config/help.ts';
 import { loadConfig } from '../../shared/config/load.ts';
-import { OPTION_HELP } from '../../shared/config/options.ts';
 import { AUTH_ERROR_CODES, outcomeOf } from '../../shared/errors.ts';
 import { repoRoot } from './realdata.ts';
 

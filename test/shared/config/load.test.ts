@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS, DEFAULT_ALGORITHMS } from '../../../shared/config/defaults.ts';
+import { OPTION_HELP } from '../../../shared/config/help.ts';
 import { loadConfig } from '../../../shared/config/load.ts';
-import { fixFor, OPTION_HELP } from '../../../shared/config/options.ts';
+import { fixFor } from '../../../shared/config/options.ts';
 import { ConfigError } from '../../../shared/errors.ts';
 
 const ISSUER = 'https://issuer.example/';
