@@ -142,6 +142,12 @@ export const cacheSchema = v.strictObject(
   'must be an object',
 );
 
+/** `identityHeaders`. */
+export const identityHeadersSchema = v.strictObject(
+  { subject: v.optional(text), issuer: v.optional(text) },
+  'must be an object',
+);
+
 /** The whole of `AUTH_CONFIG`. */
 export const authConfigSchema = v.strictObject(
   {
@@ -149,9 +155,7 @@ export const authConfigSchema = v.strictObject(
     routes: v.optional(v.array(routeSchema, 'must be an array')),
     credentials: v.optional(credentialsSchema),
     forwardClaims: v.optional(recordOf(text, 'must be an object of claim to header name')),
-    identityHeaders: v.optional(
-      v.strictObject({ subject: v.optional(text), issuer: v.optional(text) }, 'must be an object'),
-    ),
+    identityHeaders: v.optional(identityHeadersSchema),
     forwardAuthorization: v.optional(flag),
     corsOrigins: v.optional(textOrList),
     realm: v.optional(text),
@@ -175,5 +179,5 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   'routes[]': Object.keys(routeSchema.entries),
   credentials: Object.keys(credentialsSchema.entries),
   cache: Object.keys(cacheSchema.entries),
-  identityHeaders: ['subject', 'issuer'],
+  identityHeaders: Object.keys(identityHeadersSchema.entries),
 };
