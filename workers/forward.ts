@@ -22,16 +22,24 @@ export function identityHeaderNames(config: AuthConfig): string[] {
 }
 
 /**
- * Renders a claim as a header value. Strings of printable ASCII pass as they are; anything else
- * (numbers, booleans, arrays, objects, strings with controls or non-ASCII) is JSON with every
- * non-ASCII character `\u`-escaped, so the value is always a valid RFC 9110 §5.5 field value and
- * can never carry CR/LF into a new header. `undefined` when the claim is absent, null or too long.
+ * A string that passes as its own header value: printable ASCII, not empty, no space at either
+ * end, and not starting with a character a JSON encoding starts with (`"`, `[`, `{`). Any other
+ * string is sent JSON-encoded, and so starts with `"`; the two spellings can never meet.
+ */
+const VERBATIM = /^[\x21\x23-\x5a\x5c-\x7a\x7c-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+
+/**
+ * Renders a claim as a header value. A string matching {@link VERBATIM} passes as it is; any
+ * other string, and every array or object, is JSON with every non-ASCII character `\u`-escaped;
+ * numbers and booleans are their JSON text. So the value is always a valid RFC 9110 §5.5 field
+ * value, can never carry CR/LF into a new header, and two different strings, arrays or objects
+ * never render alike. `undefined` when the claim is absent, null or too long.
  */
 export function headerValue(claim: unknown): string | undefined {
   if (claim === undefined || claim === null) return undefined;
 
   let value: string;
-  if (typeof claim === 'string' && /^[\x20-\x7e]*$/.test(claim)) {
+  if (typeof claim === 'string' && VERBATIM.test(claim)) {
     value = claim;
   } else {
     const json = JSON.stringify(claim);
@@ -41,9 +49,6 @@ export function headerValue(claim: unknown): string | undefined {
       (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
     );
   }
-
-  // Leading or trailing spaces would be trimmed by Headers (RFC 9110 §5.5), changing the value.
-  if (value !== value.trim()) value = JSON.stringify(value);
   return value.length <= MAX_IDENTITY_HEADER_CHARS ? value : undefined;
 }
 

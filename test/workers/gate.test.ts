@@ -103,6 +103,39 @@ describe('allowed requests', () => {
     expect(line?.omittedClaims).toEqual(['note']);
   });
 
+  it('gives different header values to a claim and the printable text of its JSON encoding', async () => {
+    const pairs: [unknown, unknown][] = [
+      ['a\nb', '"a\\nb"'],
+      ['héllo', '"h\\u00e9llo"'],
+      [' admin ', '" admin "'],
+      [['admin'], '["admin"]'],
+      [{ a: 1 }, '{"a":1}'],
+      ['', '""'],
+    ];
+    const subjectOf = async (sub: unknown) => {
+      const { response, arrived } = await send('/orders', bearer(await scene.token({ sub })));
+      expect(response.status).toBe(200);
+      return arrived()[0]?.headers['x-auth-subject'];
+    };
+    const rolesOf = async (roles: unknown) => {
+      const { response, arrived } = await send('/orders', bearer(await scene.token({ roles })));
+      expect(response.status).toBe(200);
+      return arrived()[0]?.headers['x-auth-roles'];
+    };
+
+    for (const [claim, lookalike] of pairs) {
+      const [a, b] = [await rolesOf(claim), await rolesOf(lookalike)];
+      expect(a).toBeDefined();
+      expect(b).toBeDefined();
+      expect(a).not.toBe(b);
+    }
+    expect(await subjectOf('a\nb')).not.toBe(await subjectOf('"a\\nb"'));
+    // A lookalike is itself a string that would not pass verbatim: it arrives JSON-encoded.
+    expect(await subjectOf('"a\\nb"')).toBe('"\\"a\\\\nb\\""');
+    expect(await rolesOf('["admin"]')).toBe('"[\\"admin\\"]"');
+    expect(await subjectOf('user 1')).toBe('user 1');
+  });
+
   it('streams a request body to the origin unchanged', async () => {
     const token = await scene.token();
     const { response, arrived } = await send('/orders', bearer(token), 'POST', '{"qty":3}');

@@ -65,7 +65,7 @@ describe('challenges', () => {
 });
 
 describe('identity header values', () => {
-  it('passes printable ASCII strings as they are and JSON-encodes everything else', () => {
+  it('passes plain printable ASCII strings as they are and JSON-encodes everything else', () => {
     expect(headerValue('user-1')).toBe('user-1');
     expect(headerValue(42)).toBe('42');
     expect(headerValue(true)).toBe('true');
@@ -81,6 +81,14 @@ describe('identity header values', () => {
 
   it('quotes a value whose spaces at the ends Headers would trim', () => {
     expect(headerValue(' admin ')).toBe('" admin "');
+  });
+
+  it('JSON-encodes an empty string and strings that start like a JSON encoding', () => {
+    expect(headerValue('')).toBe('""');
+    expect(headerValue('"a\\nb"')).toBe('"\\"a\\\\nb\\""');
+    expect(headerValue('["admin"]')).toBe('"[\\"admin\\"]"');
+    expect(headerValue('{"a":1}')).toBe('"{\\"a\\":1}"');
+    expect(headerValue('a "quoted" [word]')).toBe('a "quoted" [word]');
   });
 });
 
