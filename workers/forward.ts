@@ -71,18 +71,47 @@ export function removeOwnedHeaders(headers: Headers, owned: readonly string[]): 
   for (const name of doomed) headers.delete(name);
 }
 
-/** Removes the credential cookie from a `Cookie` header, keeping the others (RFC 6265 §5.4). */
+/**
+ * Removes every cookie named `name` from a `Cookie` header, keeping the others as sent
+ * (RFC 6265 §5.4). Pairs are split at `;`, and within a pair at `,` too: that is where an HTTP/2
+ * hop or `Headers` joined several Cookie lines (RFC 9113 §8.2.3), and where the core reads a
+ * cookie as well, so a copy behind a comma is removed like any other.
+ */
 function withoutCookie(cookieHeader: string, name: string): string {
+  const isCredential = (part: string) => part.split('=', 1)[0]!.trim() === name;
   return cookieHeader
     .split(';')
-    .map((pair) => pair.trim())
-    .filter((pair) => pair !== '' && pair.split('=', 1)[0]!.trim() !== name)
+    .map((pair) =>
+      pair
+        .split(',')
+        .filter((part) => !isCredential(part))
+        .join(',')
+        .trim(),
+    )
+    .filter((pair) => pair !== '')
     .join('; ');
 }
 
 /**
+ * Removes every header credential the configuration reads, whichever one was used: the
+ * `Authorization` header when bearer tokens are read, the credential header, and every copy of
+ * the session cookie (other cookies kept).
+ */
+function removeCredentialSources(config: AuthConfig, headers: Headers): void {
+  const { bearer, header, cookie } = config.credentials;
+  if (bearer) headers.delete('Authorization');
+  if (header !== undefined) headers.delete(header);
+  const cookies = headers.get('Cookie');
+  if (cookie !== undefined && cookies !== null) {
+    const rest = withoutCookie(cookies, cookie);
+    if (rest === '') headers.delete('Cookie');
+    else headers.set('Cookie', rest);
+  }
+}
+
+/**
  * Headers for the origin: the incoming ones minus the gate's own names; with an identity, the
- * identity headers set; without `forwardAuthorization`, the credential the gate consumed removed.
+ * identity headers set; without `forwardAuthorization`, every header credential source removed.
  * Returns the headers and the names of claims left out for being too long (for the log line).
  */
 export function originHeaders(
@@ -107,18 +136,9 @@ export function originHeaders(
   }
 
   if (!config.forwardAuthorization) {
-    // The origin trusts the identity headers; the token itself stays at the gate.
-    if (identity.source === 'bearer') headers.delete('Authorization');
-    if (identity.source === 'header' && config.credentials.header !== undefined) {
-      headers.delete(config.credentials.header);
-    }
-    const cookieName = config.credentials.cookie;
-    const cookies = headers.get('Cookie');
-    if (identity.source === 'cookie' && cookieName !== undefined && cookies !== null) {
-      const rest = withoutCookie(cookies, cookieName);
-      if (rest === '') headers.delete('Cookie');
-      else headers.set('Cookie', rest);
-    }
+    // The origin trusts the identity headers; no token stays on the request, not even one the
+    // gate did not read (a second user's session cookie beside the Authorization header).
+    removeCredentialSources(config, headers);
   }
   return { headers, omitted };
 }

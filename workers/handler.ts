@@ -22,7 +22,13 @@ export function toAuthRequest(request: Request, url: URL): AuthRequest {
     // the origin receives.
     path: url.pathname,
     header: (name) => request.headers.get(name),
-    query: (name) => url.searchParams.get(name),
+    // A parameter given twice comes back as its values joined with ",", as the Lambda joins
+    // them, so the core refuses it as malformed instead of reading the first and letting the
+    // second through (a token68 never holds a comma, RFC 6750 §2.1).
+    query: (name) => {
+      const values = url.searchParams.getAll(name);
+      return values.length === 0 ? null : values.join(',');
+    },
   };
 }
 
@@ -35,9 +41,10 @@ async function forward(
 ): Promise<{ response: Response; omitted: string[] }> {
   const identity = decision.outcome === 'allow' ? decision.identity : undefined;
   const { headers, omitted } = originHeaders(gate.config, request.headers, identity);
-  // A token from the query string stays at the gate unless the configuration forwards it.
+  // A token from the query string stays at the gate unless the configuration forwards it; the
+  // parameter goes even when another credential was used (it may then only be empty).
   const consumedParameter =
-    identity?.source === 'query' && !gate.config.forwardAuthorization
+    identity !== undefined && !gate.config.forwardAuthorization
       ? decision.rule?.queryParameter
       : undefined;
   const target = originTarget(url, gate.origin, consumedParameter);
