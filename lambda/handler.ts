@@ -11,7 +11,7 @@
  * | configuration error, foreign event   | throw another error (500)           | same                    |
  */
 import { AuthError, outcomeOf } from '../shared/errors.ts';
-import { checkRequirement, matchRoutes } from '../shared/routes.ts';
+import { checkRequirement, heldRules } from '../shared/routes.ts';
 import type { AuthConfig, Identity, RouteRule } from '../shared/types.ts';
 import { buildContext } from './context.ts';
 import { type NormalizedEvent, normalizeEvent } from './events.ts';
@@ -77,8 +77,8 @@ async function answerIam(
 ): Promise<IamResponse> {
   const { config, authorizer } = state;
   const { request, arn } = normalized;
-  // Every reading of the path (see `matchRoutes`); the query parameter only when they agree.
-  const held = matchRoutes(config.routes, request.method, request.path);
+  // Every reading of method and path (see `heldRules`); the query parameter only when they agree.
+  const held = heldRules(config.routes, request);
   const rule = held[0];
   const sameParameter = held.every((r) => r?.queryParameter === rule?.queryParameter);
   const identity = await authorizer.authenticate(request, sameParameter ? rule : undefined);

@@ -5,7 +5,7 @@
  */
 import { checkTokenSize, extractCredential } from './credentials.ts';
 import { AuthError } from './errors.ts';
-import { checkRequirement, DEFAULT_REQUIREMENT, matchRoutes } from './routes.ts';
+import { checkRequirement, DEFAULT_REQUIREMENT, heldRules } from './routes.ts';
 import { TokenCache } from './token-cache.ts';
 import type {
   AuthConfig,
@@ -95,11 +95,11 @@ export function createAuthorizer(
     let rule: RouteRule | undefined;
     let held: (RouteRule | undefined)[];
     try {
-      // Every reading of the path an origin may apply; public only when all of them are.
-      held = matchRoutes(config.routes, req.method, req.path);
+      // Every reading of the method and path an origin may apply; public only when all are.
+      held = heldRules(config.routes, req);
       rule = held[0];
       if (held.every((r) => r?.require.kind === 'public')) return { outcome: 'public', rule };
-      if (isPreflight(req)) return { outcome: 'preflight', rule };
+      if (isPreflight(req, config.credentials.header)) return { outcome: 'preflight', rule };
     } catch (error) {
       return { outcome: 'deny', rule, error: toAuthError(error, 'credential_malformed') };
     }
@@ -127,16 +127,19 @@ export function createAuthorizer(
 }
 
 /**
- * A CORS preflight (Fetch standard §3.2.2): `OPTIONS` with `Origin` and
- * `Access-Control-Request-Method`. Browsers never attach credentials to it, so it cannot carry
- * a token; a plain `OPTIONS` is an ordinary request and still needs one (C19).
+ * A CORS preflight (Fetch standard §4.8): `OPTIONS` with `Origin` and a non-empty
+ * `Access-Control-Request-Method`. Browsers send it without credentials and without a body, so
+ * an `OPTIONS` carrying `Authorization`, a `Cookie`, the configured credential header
+ * (`credentialHeader`) or a body is not one a browser made: it is an ordinary request and needs
+ * a token, as does a plain `OPTIONS` (C19). Nothing unverified rides through to the origin.
  */
-export function isPreflight(req: AuthRequest): boolean {
-  return (
-    req.method.toUpperCase() === 'OPTIONS' &&
-    req.header('origin') !== null &&
-    req.header('access-control-request-method') !== null
-  );
+export function isPreflight(req: AuthRequest, credentialHeader?: string): boolean {
+  if (req.method.toUpperCase() !== 'OPTIONS' || req.header('origin') === null) return false;
+  if (!req.header('access-control-request-method')?.trim()) return false;
+  if (req.header('authorization') !== null || req.header('cookie') !== null) return false;
+  if (credentialHeader !== undefined && req.header(credentialHeader) !== null) return false;
+  const length = req.header('content-length');
+  return (length === null || length.trim() === '0') && req.header('transfer-encoding') === null;
 }
 
 /**

@@ -26,7 +26,10 @@ export { checkProfile, IssuerIndex } from './profiles.ts';
 export {
   checkRequirement,
   DEFAULT_REQUIREMENT,
+  heldRules,
   matchRoute,
+  matchRoutes,
+  methodReadings,
   pathSegments,
   ruleMatches,
   scopesOf,

@@ -5,7 +5,7 @@
  * trailing `**` for any rest, including none.
  */
 import { AuthError } from './errors.ts';
-import type { Identity, Requirement, RouteRule } from './types.ts';
+import type { AuthRequest, Identity, Requirement, RouteRule } from './types.ts';
 
 /** The requirement when no rule matches: a valid token, nothing more (DESIGN.md step 2). */
 export const DEFAULT_REQUIREMENT: Requirement = Object.freeze({
@@ -50,23 +50,83 @@ function resolveDots(raw: readonly string[]): string[] {
 
 /** Path parameters (`;jsessionid=...`, RFC 3986 §3.3) at the end of a raw segment. */
 const PATH_PARAMETERS = /;.*$/;
-/** Characters some origins read as a segment separator: encoded `/` and `\`, and raw `\`. */
-const LENIENT_SEPARATOR = /%2f|%5c|\\/gi;
+/** Percent-decoding rounds of the lenient reading: `%252F` is `/` to an origin that decodes twice. */
+const DECODE_ROUNDS = 3;
+/** Anything that makes the lenient reading differ from the literal one beyond case. */
+const NEEDS_LENIENT = /[^\x20-\x7e]|[%\\;\s]|[. ](?:\/|$)/;
 
 /**
- * The path as a lenient origin reads it: path parameters cut from each segment before dot
- * segments are resolved (Tomcat, Jetty and Spring do, so `/public/..;/admin` is `/admin` there),
- * and `%2F`, `%5C` and `\` taken as separators (servers that decode before routing, Windows
- * hosts). Segments are lower-cased, for origins that ignore case. {@link matchRoutes} holds a
- * request to the rules of both readings, so no spelling reaches past a rule at such an origin.
+ * The path as a lenient origin reads it, so that no spelling reaches past a rule at such an
+ * origin ({@link matchRoutes} holds a request to the rules of this reading and the literal one):
+ *
+ * - percent-escapes decoded up to {@link DECODE_ROUNDS} times, IIS `%uXXXX` escapes and
+ *   overlong UTF-8 (`%c0%ae` is `.` to a decoder that does not check, CVE-2000-0884) included;
+ * - tab, CR and LF removed (the WHATWG URL parser drops them), the path cut at a NUL (C strings);
+ * - compatibility forms folded (Unicode NFKC: full-width `ＡＤＭＩＮ` is `ADMIN`), then lower case;
+ * - `/` and `\` as separators (servers that decode before routing, Windows hosts);
+ * - path parameters cut from each segment before dot segments are resolved (Tomcat, Jetty and
+ *   Spring do, so `/public/..;/admin` is `/admin` there);
+ * - trailing dots and spaces cut from each segment, as Windows does with file names.
  */
 export function lenientSegments(path: string): string[] {
   const withoutQuery = path.split(/[?#]/, 1)[0] ?? '';
-  const raw = withoutQuery
-    .replace(LENIENT_SEPARATOR, '/')
-    .split('/')
-    .map((segment) => segment.replace(PATH_PARAMETERS, ''));
+  if (!NEEDS_LENIENT.test(withoutQuery)) {
+    return resolveDots(withoutQuery.split('/')).map((segment) => segment.toLowerCase());
+  }
+  let text = withoutQuery;
+  for (let round = 0; round < DECODE_ROUNDS && text.includes('%'); round++) {
+    const decoded = decodeLeniently(text);
+    if (decoded === text) break;
+    text = decoded;
+  }
+  text = text.replace(/[\t\r\n]/g, '');
+  const nul = text.indexOf('\0');
+  if (nul >= 0) text = text.slice(0, nul);
+  const raw = text
+    .normalize('NFKC')
+    .split(/[/\\]/)
+    .map((segment) => windowsName(segment.replace(PATH_PARAMETERS, '')));
   return resolveDots(raw).map((segment) => segment.toLowerCase());
+}
+
+/** A segment as Windows names it: trailing dots and spaces dropped, `.` and `..` kept. */
+function windowsName(segment: string): string {
+  return segment === '.' || segment === '..' ? segment : segment.replace(/[. ]+$/, '');
+}
+
+/**
+ * One round of percent-decoding that never fails: `%uXXXX` as a UTF-16 unit, runs of `%XX` as
+ * UTF-8 read without the checks a strict decoder makes (overlong forms accepted), and a byte
+ * that starts no sequence as the Latin-1 character of that value.
+ */
+function decodeLeniently(text: string): string {
+  return text
+    .replace(/%u([0-9a-f]{4})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+    .replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+      const bytes: number[] = [];
+      for (let i = 0; i < run.length; i += 3) bytes.push(parseInt(run.slice(i + 1, i + 3), 16));
+      return utf8Leniently(bytes);
+    });
+}
+
+function utf8Leniently(bytes: readonly number[]): string {
+  let out = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = bytes[i]!;
+    const length = lead >= 0xf8 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+    const tail = bytes.slice(i + 1, i + length);
+    if (length === 1 || tail.length < length - 1 || tail.some((b) => (b & 0xc0) !== 0x80)) {
+      out += String.fromCharCode(lead);
+      i++;
+      continue;
+    }
+    let code = lead & (0xff >> (length + 1));
+    for (const b of tail) code = (code << 6) | (b & 0x3f);
+    out += code <= 0x10ffff ? String.fromCodePoint(code) : '\ufffd';
+    i += length;
+  }
+  return out;
 }
 
 /** Whether the pattern's segments match the path's segments (`fold`: ignoring case). */
@@ -151,6 +211,53 @@ export function matchRoutes(
     (rule) => methodMatches(rule, method) && matchSegments(patternOf(rule), segments, true),
   );
   return lenient === literal ? [literal] : [literal, lenient];
+}
+
+/**
+ * Headers and the query parameter through which origin frameworks let a request stand for
+ * another method (Express `method-override`, Symfony, Rails and Laravel `_method`): a `POST`
+ * carrying `X-HTTP-Method-Override: DELETE` is a `DELETE` to such an origin.
+ */
+const METHOD_OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override'];
+const METHOD_OVERRIDE_PARAMETER = '_method';
+/** An RFC 9110 §9.1 method name, as overrides spell them (letters only; case is folded). */
+const METHOD_NAME = /^[A-Za-z]+$/;
+
+/**
+ * The methods an origin may take the request for: its own first, then every method an override
+ * header or `_method` parameter names. A form body's `_method` is not read: the gate does not
+ * read bodies (README, limits).
+ */
+export function methodReadings(req: AuthRequest): string[] {
+  const methods = [req.method.toUpperCase()];
+  const add = (value: string | null) => {
+    if (value === null) return;
+    for (const part of value.split(',')) {
+      const method = part.trim().toUpperCase();
+      if (METHOD_NAME.test(method) && !methods.includes(method)) methods.push(method);
+    }
+  };
+  for (const name of METHOD_OVERRIDE_HEADERS) add(req.header(name));
+  add(req.query(METHOD_OVERRIDE_PARAMETER));
+  return methods;
+}
+
+/**
+ * The rules a request is held to: {@link matchRoutes} for each of its {@link methodReadings},
+ * without repeats. The first entry is the literal path reading of the request's own method.
+ */
+export function heldRules(
+  rules: readonly RouteRule[],
+  req: AuthRequest,
+): (RouteRule | undefined)[] {
+  if (rules.length === 0) return [undefined];
+  const held: (RouteRule | undefined)[] = [];
+  for (const method of methodReadings(req)) {
+    for (const rule of matchRoutes(rules, method, req.path)) {
+      if (!held.includes(rule)) held.push(rule);
+    }
+  }
+  return held;
 }
 
 /** Scopes of a payload: `scope` (RFC 8693 §4.2, space-separated) and `scp` (string or array). */

@@ -192,6 +192,28 @@ describe('compilePolicy (C20)', () => {
     expect(allows(document, arnOf('GET', '/public/a'))).toBe(true);
   });
 
+  it('refuses the decoding, folding and trimming spellings of the lenient reading', () => {
+    const document = policyFor(
+      [rule(['GET'], '/public/**', PUBLIC), rule(['*'], '/admin/**', needs('admin'))],
+      [],
+    );
+
+    for (const path of [
+      '/public/%252e%252e/admin',
+      '/admin%00/x',
+      '/admin%09/x',
+      '/admin%u002fx',
+      '/public/%c0%ae%c0%ae/admin',
+      '/public/%e0%80%ae%e0%80%ae/admin',
+      '/%EF%BC%A1DMIN/x',
+      '/admin./x',
+      '/admin%20/x',
+    ]) {
+      expect(allows(document, arnOf('GET', path)), path).toBe(false);
+    }
+    expect(allows(document, arnOf('GET', '/public/v1.2/a%20b'))).toBe(true);
+  });
+
   it('denies an extra resource named by the handler', () => {
     const document = policyFor([], []);
     const named = compilePolicy([], () => true, PREFIX, ['GET/ADMIN/x'])

@@ -216,6 +216,22 @@ describe('REST REQUEST authorizer', () => {
     expectUnauthorized(await outcome(handler, event));
   });
 
+  it('denies the request in hand by name when a method override names a method its rule refuses', async () => {
+    const token = await scene.token();
+    const post = `${API}/POST/users/42`;
+    const plain = requestEvent({ Authorization: `Bearer ${token}` }, post);
+    const overridden = requestEvent(
+      { Authorization: `Bearer ${token}`, 'X-HTTP-Method-Override': 'GET' },
+      post,
+    );
+
+    expect(
+      allows(expectIamAnswer((await outcome(handler, plain)).value, post).policyDocument, post),
+    ).toBe(true);
+    const answer = expectIamAnswer((await outcome(handler, overridden)).value, post);
+    expect(evaluate(answer.policyDocument, post)).toBe('explicit-deny');
+  });
+
   it('throws Unauthorized when the request carries no credential', async () => {
     expectUnauthorized(await outcome(handler, readEvent('request')));
   });

@@ -142,6 +142,61 @@ describe('authorize: routes and public paths', () => {
     }
   });
 
+  it.each([
+    ['a trailing dot', '/admin./users'],
+    ['an encoded trailing dot', '/admin%2e/users'],
+    ['an encoded trailing space', '/admin%20/users'],
+    ['a NUL', '/admin%00/users'],
+    ['a tab', '/ad%09min/users'],
+    ['an IIS %u slash', '/admin%u002fusers'],
+    ['full-width letters', '/ＡＤＭＩＮ/users'],
+    ['a double-encoded slash', '/public/..%252Fadmin/users'],
+    ['overlong UTF-8 dots', '/public/%c0%ae%c0%ae/admin/users'],
+  ])('holds a path with %s to the rule its decoded reading names', async (_, path) => {
+    const { authorizer } = gate();
+    expect(denied(await authorizer.authorize(bearer(await token(), 'POST', path))).code).toBe(
+      'insufficient_scope',
+    );
+    const admin = await token({ scope: 'admin' });
+    expect((await authorizer.authorize(bearer(admin, 'POST', path))).outcome).toBe('allow');
+  });
+
+  it('requires a token on a public path whose double-decoded reading leaves it', async () => {
+    const { authorizer } = gate();
+    for (const path of ['/public/%252e%252e/admin/x', '/public/%c0%ae%c0%ae/reports/x']) {
+      expect(denied(await authorizer.authorize(request('GET', path))).code, path).toBe(
+        'credential_missing',
+      );
+    }
+  });
+
+  it.each([
+    ['X-HTTP-Method-Override', { 'x-http-method-override': 'DELETE' }, '/admin/users'],
+    ['X-HTTP-Method', { 'x-http-method': 'delete' }, '/admin/users'],
+    ['X-Method-Override', { 'x-method-override': 'PUT, DELETE' }, '/admin/users'],
+    ['a _method parameter', {}, '/admin/users?_method=DELETE'],
+  ])('holds a request overridden by %s to the rule of the method it names', async (_, h, path) => {
+    const { authorizer } = gate({
+      routes: [{ methods: ['DELETE'], path: '/admin/**', scopes: ['admin'] }],
+    });
+    const plain = await token();
+    const headers = { ...h, authorization: `Bearer ${plain}` };
+    expect(denied(await authorizer.authorize(request('POST', path, headers))).code).toBe(
+      'insufficient_scope',
+    );
+    expect((await authorizer.authorize(bearer(plain, 'POST', '/admin/users'))).outcome).toBe(
+      'allow',
+    );
+  });
+
+  it('requires a token on a public GET route when an override names another method', async () => {
+    const { authorizer } = gate();
+    const req = request('GET', '/public/x', { 'x-http-method-override': 'DELETE' });
+    expect(denied(await authorizer.authorize(req)).code).toBe('credential_missing');
+    const junk = request('GET', '/public/x', { 'x-http-method-override': 'DE LETE;x' });
+    expect((await authorizer.authorize(junk)).outcome).toBe('public');
+  });
+
   it('passes a path as public only when every reading of it is public', async () => {
     const { authorizer } = gate();
     for (const path of ['/public/..;/admin/x', '/public/..%2Fadmin/x', '/PUBLIC/x']) {
@@ -303,6 +358,26 @@ describe('authorize: CORS preflight (C19)', () => {
     expect(denied(await authorizer.authorize(request('OPTIONS', '/x', headers))).code).toBe(
       'credential_missing',
     );
+  });
+
+  it.each([
+    [
+      'an Authorization header',
+      { authorization: 'Bearer forged.forged.forged' },
+      'token_malformed',
+    ],
+    ['a Cookie', { cookie: '__session=x' }, 'token_malformed'],
+    ['a body', { 'content-length': '100' }, 'credential_missing'],
+    ['a chunked body', { 'transfer-encoding': 'chunked' }, 'credential_missing'],
+    [
+      'an empty Access-Control-Request-Method',
+      { 'access-control-request-method': ' ' },
+      'credential_missing',
+    ],
+  ])('does not pass an OPTIONS carrying %s as a preflight', async (_, extra, code) => {
+    const { authorizer } = gate();
+    const headers = { origin: APP, 'access-control-request-method': 'POST', ...extra };
+    expect(denied(await authorizer.authorize(request('OPTIONS', '/x', headers))).code).toBe(code);
   });
 
   it('does not treat a GET with preflight headers as a preflight', async () => {

@@ -5,11 +5,12 @@ import {
   lenientSegments,
   matchRoute,
   matchRoutes,
+  methodReadings,
   pathSegments,
   scopesOf,
 } from '../../shared/routes.ts';
 import type { Identity, Requirement } from '../../shared/types.ts';
-import { config } from './fixtures/setup.ts';
+import { config, request } from './fixtures/setup.ts';
 
 const rules = config({
   issuers: [{ issuer: 'https://issuer.example/', audiences: 'a' }],
@@ -185,6 +186,18 @@ describe('checkRequirement', () => {
   });
 });
 
+describe('methodReadings', () => {
+  it('lists the request method, then each method an override names, once', () => {
+    const req = request('post', '/x?_method=put', {
+      'x-http-method-override': 'DELETE, post',
+      'x-http-method': 'PATCH',
+      'x-method-override': 'GET;x',
+    });
+    expect(methodReadings(req)).toEqual(['POST', 'DELETE', 'PATCH', 'PUT']);
+    expect(methodReadings(request('GET', '/x'))).toEqual(['GET']);
+  });
+});
+
 describe('matchRoutes: every reading of a path', () => {
   const readings = (method: string, path: string) =>
     matchRoutes(rules, method, path).map((r) => r?.path);
@@ -205,6 +218,27 @@ describe('matchRoutes: every reading of a path', () => {
     expect(readings('GET', '/users/42/profile')).toEqual(['/users/*/profile']);
     expect(readings('GET', '/users/a%2Fb/profile')).toEqual(['/users/*/profile', undefined]);
     expect(readings('GET', '/nothing')).toEqual([undefined]);
+  });
+
+  it.each([
+    ['/admin./x', ['admin', 'x']],
+    ['/admin%2E%20/x', ['admin', 'x']],
+    ['/admin%00/x', ['admin']],
+    ['/ad%09min/x', ['admin', 'x']],
+    ['/admin%u002Fx', ['admin', 'x']],
+    ['/ＡＤＭＩＮ/x', ['admin', 'x']],
+    ['/a/%252e%252e/admin', ['admin']],
+    ['/a/%25252e%25252e/admin', ['admin']],
+    ['/a/%c0%ae%c0%ae/admin', ['admin']],
+    ['/a/%e0%80%ae%e0%80%ae%c0%afadmin', ['admin']],
+  ])('reads %s leniently as %j', (path, expected) => {
+    expect(lenientSegments(path)).toEqual(expected);
+  });
+
+  it('keeps a path without odd spellings as its literal reading in lower case', () => {
+    expect(lenientSegments('/V1.2/Files/a%20b/')).toEqual(['v1.2', 'files', 'a b']);
+    expect(lenientSegments('/x/%ff%zz/%')).toEqual(['x', '\u00ff%zz', '%']);
+    expect(lenientSegments('/a/.../b')).toEqual(['a', 'b']);
   });
 
   it('cuts path parameters before resolving dot segments', () => {
