@@ -8,6 +8,7 @@ import {
   resolveValue,
   templateFunctions,
 } from '../../tools/config/cloudformation.ts';
+import { UsageError } from '../../tools/lib/output.ts';
 import { repoRoot } from './realdata.ts';
 
 const wranglerToml = readFileSync(resolve(repoRoot, 'wrangler.toml'), 'utf8');
@@ -127,6 +128,33 @@ describe('check-config on broken template.yaml copies', () => {
       parameter: ['JwtIssuer= ', 'JwtAudience=api'],
     });
     expect(data.checks[0]?.error?.option).toBe('JWT_ISSUER');
+  });
+});
+
+describe('check-config --parameter names', () => {
+  it('refuses a misspelt parameter with a did-you-mean instead of ignoring it', async () => {
+    const template = copy(templateYaml, 'template.yaml');
+    const run = runCheckConfig({ template, parameter: ['JwtIsuer=https://a.example/'] });
+    await expect(run).rejects.toBeInstanceOf(UsageError);
+    await expect(
+      runCheckConfig({ template, parameter: ['JwtIsuer=https://a.example/'] }),
+    ).rejects.toThrow(
+      `--parameter JwtIsuer: ${template} has no such parameter; did you mean JwtIssuer? ` +
+        '(it declares JwtIssuer, JwtAudience, JwksUrl, ',
+    );
+  });
+
+  it('names every declared parameter when nothing is close to the unknown one', async () => {
+    const template = copy(templateYaml, 'template.yaml');
+    await expect(runCheckConfig({ template, parameter: ['Region=eu-west-1'] })).rejects.toThrow(
+      /^--parameter Region: .* has no such parameter; it declares JwtIssuer, JwtAudience, .*AuthConfig/,
+    );
+  });
+
+  it('still accepts declared parameters', async () => {
+    const template = copy(templateYaml, 'template.yaml');
+    const { exitCode } = await runCheckConfig({ template, parameter: parameters });
+    expect(exitCode).toBe(0);
   });
 });
 

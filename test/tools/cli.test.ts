@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configEnvironment } from '../../tools/inspect/setup.ts';
+import { UsageError } from '../../tools/lib/output.ts';
 import { realPath, realToken, repoRoot } from './realdata.ts';
 
 const bin = resolve(repoRoot, 'bin/edge-jwt.mjs');
@@ -77,6 +80,67 @@ describe('the edge-jwt command line', () => {
   });
 });
 
+describe('usage mistakes the command line reports in one line with exit code 2', () => {
+  it('refuses an --at beyond the range of a Date instead of failing on "Invalid time value"', () => {
+    const { code, stdout, stderr } = cli(['inspect', mongo.token, '--at', '99999999999999999']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim()).toBe(
+      'edge-jwt: "99999999999999999" is out of range as a time: use an instant between the ' +
+        'years -271821 and 275760 (ISO 8601, epoch seconds or epoch milliseconds)',
+    );
+  });
+
+  it('refuses an out-of-range negative --at the same way', () => {
+    const { code, stderr } = cli(['inspect', mongo.token, '--at', '-99999999999999999']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^edge-jwt: "-99999999999999999" is out of range as a time/);
+  });
+
+  it.each(['inspect', 'invoke'])(
+    'says that the --config file of %s does not exist instead of calling it invalid JSON',
+    (command) => {
+      // invoke reads the configuration only once its bundle exists; any file stands in here.
+      const args = command === 'inspect' ? ['inspect', mongo.token] : ['invoke', '--bundle', bin];
+      const { code, stderr } = cli([...args, '--config', '/nonexistent.json']);
+      expect(code).toBe(2);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(/^edge-jwt: --config \/nonexistent\.json does not exist; pass an/);
+      expect(stderr).toContain('AUTH_CONFIG as JSON text');
+      expect(stderr).not.toMatch(/not valid JSON|Unexpected token/);
+    },
+  );
+
+  it('says a --config directory is a directory', () => {
+    const { code, stderr } = cli(['inspect', mongo.token, '--config', realPath('jwks')]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--config .*jwks is a directory: pass a JSON file holding AUTH_CONFIG/);
+  });
+
+  it('says a jwks source that is a directory is one, and what to pass instead', () => {
+    const { code, stderr } = cli(['jwks', '../shared/realdata/jwks']);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(
+      'edge-jwt: ../shared/realdata/jwks is a directory: pass one key-set file in it, or a URL',
+    );
+    expect(stderr).not.toContain('EISDIR');
+  });
+
+  it('says an inspect --jwks directory is a directory', () => {
+    const { code, stderr } = cli([
+      'inspect',
+      mongo.token,
+      ...mongoArgs,
+      '--jwks',
+      realPath('jwks'),
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(
+      /^edge-jwt: --jwks .*jwks is a directory: pass one key-set file in it$/m,
+    );
+  });
+});
+
 describe('the configuration sources of inspect and invoke', () => {
   it('reads only the five configuration variables from the environment', async () => {
     const env = await configEnvironment({}, { JWT_ISSUER: 'https://a.example/', PATH: '/bin' });
@@ -98,6 +162,19 @@ describe('the configuration sources of inspect and invoke', () => {
       if (previous === undefined) delete process.env.EDGE_JWT_SESSION;
       else process.env.EDGE_JWT_SESSION = previous;
     }
+  });
+
+  it('reads --config as a file path when it does not start like JSON', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'config-')), 'auth.json');
+    writeFileSync(file, '{"issuers":[]}');
+    const env = await configEnvironment({ config: file }, {});
+    expect(env.AUTH_CONFIG).toBe('{"issuers":[]}');
+  });
+
+  it('rejects a --config path that does not exist as a usage error', async () => {
+    await expect(configEnvironment({ config: '/nonexistent.json' }, {})).rejects.toThrow(
+      UsageError,
+    );
   });
 
   it('lets command-line options override the file and the environment', async () => {

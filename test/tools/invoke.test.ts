@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runInvoke } from '../../tools/commands/invoke.ts';
-import { EVENT_KINDS } from '../../tools/invoke/events.ts';
+import { EVENT_KINDS, UNRECOGNISED_EVENT } from '../../tools/invoke/events.ts';
+import { UsageError } from '../../tools/lib/output.ts';
 import { realPath, realToken, repoRoot } from './realdata.ts';
 
 const MONGO = 'mongodb-oidc-test-tokens.json';
@@ -136,5 +137,46 @@ describe('invoke on generated events', () => {
     const signature = expired.split('.')[2] as string;
     expect(text).not.toContain(signature);
     expect(data.logs.join('\n')).not.toContain(signature);
+  });
+});
+
+describe('invoke usage mistakes', () => {
+  it('says that an explicit --bundle does not exist, without suggesting the build', async () => {
+    const missing = join(tmpdir(), 'no-such-bundle', 'index.mjs');
+    const run = runInvoke(undefined, { ...config, token: valid, bundle: missing });
+    await expect(run).rejects.toBeInstanceOf(UsageError);
+    await expect(runInvoke(undefined, { ...config, bundle: missing })).rejects.toThrow(
+      `--bundle ${missing} does not exist`,
+    );
+  });
+
+  it('refuses a --path without a leading "/" as a usage error, as inspect does', async () => {
+    const run = runInvoke(undefined, { ...config, token: valid, bundle, path: 'no-slash' });
+    await expect(run).rejects.toBeInstanceOf(UsageError);
+    await expect(
+      runInvoke(undefined, { ...config, token: valid, bundle, path: 'no-slash' }),
+    ).rejects.toThrow('--path must start with "/"');
+  });
+
+  it('refuses an --at beyond the range of a Date as a usage error', async () => {
+    const run = runInvoke(undefined, { ...config, token: valid, bundle, at: '99999999999999999' });
+    await expect(run).rejects.toThrow(/is out of range as a time/);
+  });
+
+  it('labels an event of no known shape as unrecognised, not as REST REQUEST', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'invoke-event-')), 'empty.json');
+    writeFileSync(file, '{}');
+    const { data, text } = await runInvoke(file, { ...config, token: valid, bundle });
+    expect(data.event).toBe(UNRECOGNISED_EVENT);
+    expect(text).toMatch(/^Event: unrecognised /);
+    expect(text).not.toContain('REST REQUEST');
+  });
+
+  it('says an event file that is not JSON is not JSON', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'invoke-event-')), 'broken.json');
+    writeFileSync(file, '{"type": ');
+    await expect(runInvoke(file, { ...config, bundle })).rejects.toThrow(
+      `${file} is not JSON: pass an API Gateway authorizer event file`,
+    );
   });
 });

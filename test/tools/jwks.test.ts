@@ -103,6 +103,30 @@ describe('jwks on the real key sets', () => {
     expect(data.warnings.join('\n')).toMatch(/pick one with --member/);
   });
 
+  it('suggests only the members that are JWK Sets, not the v1 certificate map', async () => {
+    const { data } = await runJwks(jwks('google-certs-2020-12-v1-x509-v2-padded-v3-jwks.json'));
+    expect(data.warnings[1]).toBe(
+      'the file holds JWK Sets under v2_jwks_padded_n, v3_jwks: pick one with --member v2_jwks_padded_n',
+    );
+  });
+
+  it('suggests no member for the captured response headers, whose members hold no keys', async () => {
+    const { data, exitCode } = await runJwks(jwks('_http-response-headers.json'));
+    expect(exitCode).toBe(1);
+    expect(data.isJwkSet).toBe(false);
+    expect(data.warnings).toHaveLength(1);
+    expect(data.warnings[0]).toMatch(/^not a JWK Set: /);
+    expect(data.warnings.join('\n')).not.toContain('--member');
+  });
+
+  it('says a "keys" that is no array is not a JWK Set, and suggests no --member keys', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'jwks-')), 'keys-object.json');
+    writeFileSync(file, '{"keys":{}}');
+    const { data, exitCode } = await runJwks(file);
+    expect(exitCode).toBe(1);
+    expect(data.warnings).toEqual(['not a JWK Set: "keys" is not an array (RFC 7517 §5.1)']);
+  });
+
   it('says a discovery document is not a JWK Set and names its jwks_uri', async () => {
     const { data, exitCode } = await runJwks(realPath('discovery/google.json'));
     expect(exitCode).toBe(1);

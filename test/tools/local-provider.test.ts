@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInspect } from '../../tools/commands/inspect.ts';
 import { parseClaim, runMint } from '../../tools/commands/mint.ts';
@@ -139,6 +140,53 @@ describe('the local identity provider over HTTP', () => {
     });
     expect(exitCode).toBe(0);
     expect(data.subject).toBe('alice');
+  });
+
+  it('mints at POST /token from a standard OAuth form body', async () => {
+    const response = await fetch(provider.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'scope=admin&grant_type=client_credentials&subject=bob&lifetimeSeconds=60',
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { access_token: string; expires_in: number };
+    expect(body.expires_in).toBe(60);
+    const payload = decodeJwt(body.access_token);
+    expect(payload).toMatchObject({ scope: 'admin', sub: 'bob', iss: provider.issuer });
+    expect(payload).not.toHaveProperty('grant_type');
+  });
+
+  it('reads a JSON body sent with the form content type, as curl -d sends it', async () => {
+    const response = await fetch(provider.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '{"scope":"read:api admin"}',
+    });
+    const body = (await response.json()) as { access_token: string };
+    expect(decodeJwt(body.access_token).scope).toBe('read:api admin');
+  });
+
+  it('answers 400 with a clear reason for a JSON body that does not parse', async () => {
+    const response = await fetch(provider.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: 'scope=admin',
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error_description: string };
+    expect(body.error_description).toBe(
+      'the body is not valid JSON: send a JSON object ({"scope":"admin"}) or a form (scope=admin)',
+    );
+  });
+
+  it('answers 400 for a form lifetime that is not a number', async () => {
+    const response = await fetch(provider.tokenUrl, {
+      method: 'POST',
+      body: new URLSearchParams({ lifetimeSeconds: 'soon' }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error_description: string };
+    expect(body.error_description).toBe('lifetimeSeconds must be a number of seconds');
   });
 
   it('answers 400 with a reason for an unknown algorithm', async () => {

@@ -102,6 +102,9 @@ describe('npm start', () => {
       (out) => out.includes('npm run inspect -- --local'),
       120_000,
     );
+    // What the banner says to run next (`inspect --local`) reads the session file: it must be
+    // there the moment the banner is.
+    expect(existsSync(session)).toBe(true);
 
     const token = /^export TOKEN=(\S+)$/m.exec(text)?.[1];
     expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);

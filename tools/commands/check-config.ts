@@ -14,10 +14,12 @@ import { loadConfig } from '../../shared/config/load.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { parseOriginUrl } from '../../workers/gate.ts';
 import {
+  nearestParameter,
   parameterValues,
   parseTemplate,
   resolveValue,
   templateFunctions,
+  undeclaredParameters,
 } from '../config/cloudformation.ts';
 import { samParameters } from '../config/samconfig.ts';
 import { type CommandResult, emit, UsageError } from '../lib/output.ts';
@@ -98,10 +100,29 @@ export async function checkWrangler(file: string): Promise<ConfigCheck[]> {
   return tables.map(([target, vars]) => check(file, target, 'worker', vars, []));
 }
 
-/** Checks each Lambda function's environment in a SAM/CloudFormation template. */
+/** Refuses a `--parameter` the template does not declare, naming the nearest or all declared. */
+function refuseUndeclared(
+  file: string,
+  template: Record<string, unknown>,
+  names: readonly string[],
+): void {
+  const [unknown] = undeclaredParameters(template, names);
+  if (unknown === undefined) return;
+  const nearest = nearestParameter(template, unknown);
+  const declared = Object.keys((template.Parameters ?? {}) as Record<string, unknown>);
+  const known = declared.length > 0 ? `it declares ${declared.join(', ')}` : 'it declares none';
+  const hint = nearest !== undefined ? `did you mean ${nearest}? (${known})` : known;
+  throw new UsageError(`--parameter ${unknown}: ${file} has no such parameter; ${hint}`);
+}
+
+/**
+ * Checks each Lambda function's environment in a SAM/CloudFormation template. `commandLine`
+ * names the overrides typed as `--parameter`, which must be declared parameters.
+ */
 export async function checkTemplate(
   file: string,
   overrides: Record<string, string> = {},
+  commandLine: readonly string[] = [],
 ): Promise<ConfigCheck[]> {
   let template: Record<string, unknown>;
   try {
@@ -110,6 +131,7 @@ export async function checkTemplate(
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new UsageError(`${file} is not a readable template: ${message}`);
   }
+  refuseUndeclared(file, template, commandLine);
   const parameters = parameterValues(template, overrides);
   const functions = templateFunctions(template);
   return functions.map(({ name, variables }) => {
@@ -173,16 +195,18 @@ export async function runCheckConfig(
   if (options.samconfig !== undefined && !existsSync(options.samconfig)) {
     throw new UsageError(`${options.samconfig} does not exist`);
   }
+  const commandLine: string[] = [];
   for (const assignment of options.parameter ?? []) {
     const at = assignment.indexOf('=');
     if (at <= 0) throw new UsageError(`--parameter expects Name=Value, got "${assignment}"`);
+    commandLine.push(assignment.slice(0, at));
     overrides[assignment.slice(0, at)] = assignment.slice(at + 1);
   }
 
   const checks: ConfigCheck[] = [];
   for (const [file, run] of [
     [wrangler, checkWrangler],
-    [template, (path: string) => checkTemplate(path, overrides)],
+    [template, (path: string) => checkTemplate(path, overrides, commandLine)],
   ] as const) {
     if (file === undefined) continue;
     if (!existsSync(file)) throw new UsageError(`${file} does not exist`);

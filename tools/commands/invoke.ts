@@ -4,7 +4,6 @@
  * `--jwks <file>` the key set is served from a loopback server, so nothing leaves the machine.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
@@ -17,8 +16,9 @@ import {
   withToken,
 } from '../invoke/events.ts';
 import { type InvocationResult, invokeBundle } from '../invoke/run-bundle.ts';
+import { readUserFile, userFile } from '../lib/files.ts';
 import { type CommandResult, emit, indent, UsageError } from '../lib/output.ts';
-import { existingFile, lambdaBundle } from '../lib/paths.ts';
+import { lambdaBundle } from '../lib/paths.ts';
 import { parseInstant } from '../lib/time.ts';
 import { readTokenArgument } from './inspect.ts';
 
@@ -77,6 +77,20 @@ function redirectKeySets(env: Record<string, unknown>, url: string): void {
   }
 }
 
+/** An event file's JSON object, or a usage error saying what the file holds instead. */
+function parseEvent(text: string, file: string): Record<string, unknown> {
+  let event: unknown;
+  try {
+    event = JSON.parse(text);
+  } catch {
+    throw new UsageError(`${file} is not JSON: pass an API Gateway authorizer event file`);
+  }
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    throw new UsageError(`${file} is not a JSON object: pass an API Gateway authorizer event`);
+  }
+  return event as Record<string, unknown>;
+}
+
 function outcomeOf(result: InvocationResult): InvokeData['outcome'] {
   if (!result.ok) return result.error === 'Unauthorized' ? 'unauthorized' : 'error';
   const response = result.response as { isAuthorized?: unknown } | null;
@@ -101,18 +115,29 @@ export async function runInvoke(
   eventFile: string | undefined,
   options: InvokeOptions,
 ): Promise<CommandResult<InvokeData>> {
-  const bundle = options.bundle ?? lambdaBundle;
-  if (!existsSync(bundle)) {
+  let bundle = lambdaBundle;
+  if (options.bundle !== undefined) {
+    // A bundle named on the command line is the user's file, not the build's output.
+    bundle = userFile(options.bundle, {
+      option: '--bundle',
+      insteadOfDirectory: 'the .mjs bundle in it',
+    });
+  } else if (!existsSync(bundle)) {
     throw new UsageError(`${bundle} does not exist: run \`npm run build:lambda\` first`);
   }
   const method = (options.method ?? 'GET').toUpperCase();
   const path = options.path ?? '/';
+  // As inspect: API Gateway paths start with "/", and a bad one is the caller's mistake, not
+  // a failed invocation.
+  if (!path.startsWith('/')) throw new UsageError('--path must start with "/"');
+  const atMs = options.at !== undefined ? parseInstant(options.at) : undefined;
 
   let event: Record<string, unknown>;
   if (eventFile !== undefined) {
-    const file = existingFile(eventFile);
-    if (!file) throw new UsageError(`${eventFile} does not exist`);
-    event = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    event = parseEvent(
+      await readUserFile(eventFile, { insteadOfDirectory: 'one event JSON file in it' }),
+      eventFile,
+    );
     if (options.token !== undefined) event = withToken(event, options.token);
   } else {
     const kind = (options.type ?? 'token') as EventKind;
@@ -125,9 +150,11 @@ export async function runInvoke(
   if (options.response !== undefined) env.AUTHORIZER_RESPONSE = options.response;
   let server: { url: string; close(): Promise<void> } | undefined;
   if (options.jwks !== undefined) {
-    const file = existingFile(options.jwks);
-    if (!file) throw new UsageError(`${options.jwks} does not exist`);
-    server = await serveFile(await readFile(file, 'utf8'));
+    const body = await readUserFile(options.jwks, {
+      option: '--jwks',
+      insteadOfDirectory: 'one key-set file in it',
+    });
+    server = await serveFile(body);
     redirectKeySets(env, server.url);
   }
 
@@ -135,7 +162,6 @@ export async function runInvoke(
     const stringEnv = Object.fromEntries(
       Object.entries(env).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
     );
-    const atMs = options.at !== undefined ? parseInstant(options.at) : undefined;
     const result = await invokeBundle(bundle, event, stringEnv, atMs !== undefined ? { atMs } : {});
     const data: InvokeData = {
       event: eventKindOf(event),

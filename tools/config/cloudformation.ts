@@ -150,6 +150,52 @@ export function parameterValues(
   return { ...values, ...overrides };
 }
 
+/**
+ * The names among `names` that the template's `Parameters` do not declare. CloudFormation
+ * refuses such an override at deploy time; a local check that ignored it would pass a typo.
+ */
+export function undeclaredParameters(
+  template: Record<string, unknown>,
+  names: readonly string[],
+): string[] {
+  const declared = new Set(Object.keys((template.Parameters ?? {}) as Record<string, unknown>));
+  return names.filter((name) => !declared.has(name));
+}
+
+/** The declared parameter closest to `name` (a typo or a case slip), if one is near enough. */
+export function nearestParameter(
+  template: Record<string, unknown>,
+  name: string,
+): string | undefined {
+  const declared = Object.keys((template.Parameters ?? {}) as Record<string, unknown>);
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of declared) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (best === undefined || distance < best.distance) best = { name: candidate, distance };
+  }
+  // Two edits catch a dropped, doubled or swapped letter without matching unrelated names.
+  return best !== undefined && best.distance <= 2 ? best.name : undefined;
+}
+
+/** Levenshtein distance, with a transposition counted as one edit. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number) => rows[i]?.[j] ?? 0;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        value = Math.min(value, at(i - 2, j - 2) + 1);
+      }
+      (rows[i] as number[])[j] = value;
+    }
+  }
+  return at(a.length, b.length);
+}
+
 /** A Lambda function of the template with its merged environment (Globals first). */
 export interface TemplateFunction {
   readonly name: string;

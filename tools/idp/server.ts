@@ -42,20 +42,52 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Reads mint choices from a JSON body or, for `GET`, the query string. */
-function mintRequest(url: URL, body: string): Partial<MintOptions> & Record<string, unknown> {
-  if (body.trim() !== '') {
-    const parsed = JSON.parse(body) as unknown;
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new MintError('the body must be a JSON object');
-    }
-    return parsed as Record<string, unknown>;
+/** Mint choices from name=value pairs (a query string or a form body); values are text. */
+function fromPairs(pairs: URLSearchParams): Record<string, unknown> {
+  const fields = Object.fromEntries(pairs);
+  const options: Record<string, unknown> = { ...fields };
+  for (const name of ['lifetimeSeconds', 'notBeforeOffsetSeconds'] as const) {
+    if (fields[name] === undefined) continue;
+    const seconds = Number(fields[name]);
+    if (!Number.isFinite(seconds)) throw new MintError(`${name} must be a number of seconds`);
+    options[name] = seconds;
   }
-  const query = Object.fromEntries(url.searchParams);
-  const options: Record<string, unknown> = { ...query };
-  if (query.lifetimeSeconds !== undefined) options.lifetimeSeconds = Number(query.lifetimeSeconds);
-  if (query.claims !== undefined) options.claims = JSON.parse(query.claims);
+  if (fields.claims !== undefined) {
+    try {
+      options.claims = JSON.parse(fields.claims);
+    } catch {
+      throw new MintError('claims must be a JSON object, e.g. claims={"role":"ops"}');
+    }
+  }
   return options;
+}
+
+/**
+ * Reads mint choices from a JSON object body, a form body (`scope=admin&grant_type=...`, as
+ * OAuth 2.0 clients send to a token endpoint, RFC 6749 §4.4.2) or, for `GET`, the query string.
+ * A body that opens with `{` is JSON whatever its content type: `curl -d '{...}'` labels JSON
+ * as a form.
+ */
+function mintRequest(
+  url: URL,
+  body: string,
+  contentType: string | undefined,
+): Partial<MintOptions> & Record<string, unknown> {
+  if (body.trim() === '') return fromPairs(url.searchParams);
+  const json = body.trimStart().startsWith('{') || /\bjson\b/i.test(contentType ?? '');
+  if (!json) return fromPairs(new URLSearchParams(body));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new MintError(
+      'the body is not valid JSON: send a JSON object ({"scope":"admin"}) or a form (scope=admin)',
+    );
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new MintError('the body must be a JSON object or a form');
+  }
+  return parsed as Record<string, unknown>;
 }
 
 /**
@@ -96,7 +128,8 @@ export async function startLocalProvider(
         (req.method === 'POST' || req.method === 'GET') &&
         url.pathname === PROVIDER_PATHS.token
       ) {
-        const choices = mintRequest(url, req.method === 'POST' ? await readBody(req) : '');
+        const body = req.method === 'POST' ? await readBody(req) : '';
+        const choices = mintRequest(url, body, req.headers['content-type']);
         const minted = await mintToken(store, { audience: LOCAL_AUDIENCE, ...choices, issuer });
         const exp = minted.payload.exp;
         send(res, 200, {

@@ -3,12 +3,11 @@
  * a wrangler.toml's `[vars]`, an `AUTH_CONFIG` given on the command line, a saved key-set file
  * in place of the network, and a clock set to `--at`.
  */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { AuthConfig, Runtime } from '../../shared/types.ts';
+import { readUserFile, userFile } from '../lib/files.ts';
 import { UsageError } from '../lib/output.ts';
-import { existingFile } from '../lib/paths.ts';
 import { readSession } from '../lib/session.ts';
 
 /** The variables the core reads. */
@@ -36,6 +35,19 @@ export interface ConfigSourceOptions {
   algorithms?: string;
 }
 
+/**
+ * `--config`: JSON text when it starts like JSON, otherwise the path of a JSON file. Deciding by
+ * the first character keeps a mistyped path from reaching the core as "invalid JSON".
+ */
+async function configOption(value: string): Promise<string> {
+  if (/^\s*[{[]/.test(value)) return value;
+  return readUserFile(value, {
+    option: '--config',
+    insteadOfDirectory: 'a JSON file holding AUTH_CONFIG',
+    orElse: 'AUTH_CONFIG as JSON text (\'{"issuers":[...]}\')',
+  });
+}
+
 /** The environment the core's `loadConfig` should read, from the chosen sources. */
 export async function configEnvironment(
   options: ConfigSourceOptions,
@@ -47,9 +59,11 @@ export async function configEnvironment(
     if (!session) throw new UsageError('--local: no `npm start` demo is running');
     Object.assign(env, session.vars);
   } else if (options.wrangler !== undefined) {
-    const file = existingFile(options.wrangler);
-    if (!file) throw new UsageError(`${options.wrangler} does not exist`);
-    const toml = parseToml(await readFile(file, 'utf8')) as Record<string, unknown>;
+    const text = await readUserFile(options.wrangler, {
+      option: '--wrangler',
+      insteadOfDirectory: 'the wrangler.toml in it',
+    });
+    const toml = parseToml(text) as Record<string, unknown>;
     const vars =
       options.env !== undefined
         ? (toml.env as Record<string, { vars?: Record<string, unknown> }> | undefined)?.[
@@ -68,10 +82,7 @@ export async function configEnvironment(
     }
   }
 
-  if (options.config !== undefined) {
-    const file = existingFile(options.config);
-    env.AUTH_CONFIG = file ? await readFile(file, 'utf8') : options.config;
-  }
+  if (options.config !== undefined) env.AUTH_CONFIG = await configOption(options.config);
   if (options.issuer !== undefined) env.JWT_ISSUER = options.issuer;
   if (options.audience !== undefined) env.JWT_AUDIENCE = options.audience;
   if (options.jwksUrl !== undefined) env.JWKS_URL = options.jwksUrl;
@@ -96,9 +107,11 @@ export async function toolRuntime(options: {
   if (options.jwksFile === undefined) {
     return { runtime: { now, fetch: globalThis.fetch.bind(globalThis), shareInFlight: true } };
   }
-  const file = existingFile(options.jwksFile);
-  if (!file) throw new UsageError(`${options.jwksFile} does not exist`);
-  const body = await readFile(file, 'utf8');
+  const file = userFile(options.jwksFile, {
+    option: '--jwks',
+    insteadOfDirectory: 'one key-set file in it',
+  });
+  const body = await readUserFile(file, { option: '--jwks' });
   const keySetUrl = fileKeySetUrl(file);
   const fileFetch = (async (input: RequestInfo | URL) => {
     const url = input instanceof Request ? input.url : String(input);

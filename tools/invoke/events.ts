@@ -150,10 +150,16 @@ export function withToken(event: Record<string, unknown>, token: string): Record
   return copy;
 }
 
+/** The label of an event that is none of the four shapes. */
+export const UNRECOGNISED_EVENT =
+  'unrecognised (no "type": "TOKEN" or "REQUEST", no "version": "1.0" or "2.0")';
+
 /** What kind of event this is, for the report. */
 export function eventKindOf(event: Record<string, unknown>): string {
   if (event.type === 'TOKEN') return 'REST TOKEN';
   if (event.version === '2.0') return 'HTTP API payload 2.0';
   if (event.version === '1.0') return 'HTTP API payload 1.0';
-  return 'REST REQUEST';
+  // A REST REQUEST event is the one shape with neither a TOKEN type nor a version.
+  if (event.type === 'REQUEST') return 'REST REQUEST';
+  return UNRECOGNISED_EVENT;
 }

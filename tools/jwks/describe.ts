@@ -108,12 +108,26 @@ function describeKey(entry: unknown, index: number): KeyReport {
   };
 }
 
-/** Object members of a wrapper document (fixture files keep several documents in one). */
+/**
+ * Top-level members of a wrapper document that are themselves JWK Sets (fixture files keep
+ * several documents in one). Only those are worth `--member`: any other object would be
+ * refused as "not a JWK Set" in its turn.
+ */
 function memberSets(document: unknown): string[] {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) return [];
   return Object.entries(document)
-    .filter(([, value]) => typeof value === 'object' && value !== null && !Array.isArray(value))
+    .filter(([, value]) => isJwkSetShape(value))
     .map(([name]) => name);
+}
+
+/** An object with a `keys` array: the shape RFC 7517 §5 gives a JWK Set. */
+function isJwkSetShape(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Array.isArray((value as { keys?: unknown }).keys)
+  );
 }
 
 /** The core parser's words for a body that is not a JWK Set. */
@@ -148,7 +162,8 @@ export function describeKeySet(
     const warnings = [`not a JWK Set: ${notAKeySet(body, contentType, source)}`];
     const members = memberSets(document);
     if (members.length > 0) {
-      warnings.push(`the file holds documents under ${members.join(', ')}: pick one with --member`);
+      const names = members.join(', ');
+      warnings.push(`the file holds JWK Sets under ${names}: pick one with --member ${members[0]}`);
     }
     return { isJwkSet: false, keys: [], warnings };
   }

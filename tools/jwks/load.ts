@@ -4,10 +4,10 @@
  * rules, so a redirect, a timeout or an issuer mismatch shows up here exactly as the gate
  * would meet it.
  */
-import { readFile } from 'node:fs/promises';
 import { CONFIG_DEFAULTS } from '../../shared/config/defaults.ts';
 import { AuthError } from '../../shared/errors.ts';
 import { discoveryUrl, fetchBounded, jwksUriFromDiscovery } from '../../shared/jwks/index.ts';
+import { readUserFile } from '../lib/files.ts';
 import { UsageError } from '../lib/output.ts';
 import { existingFile } from '../lib/paths.ts';
 
@@ -107,7 +107,9 @@ export async function loadKeySetDocument(
   const now = options.now ?? Date.now;
   const file = existingFile(target);
   if (file !== undefined) {
-    const raw = await readFile(file, 'utf8');
+    const raw = await readUserFile(target, {
+      insteadOfDirectory: 'one key-set file in it, or a URL',
+    });
     const body = options.member !== undefined ? pickMember(raw, options.member, file) : raw;
     return { kind: 'file', location: file, via: 'direct', body, receivedAt: now(), notes: [] };
   }

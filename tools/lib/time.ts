@@ -7,12 +7,23 @@ import { UsageError } from './output.ts';
 /** Epoch seconds above this are taken as milliseconds (year 5138 in seconds). */
 const MILLISECONDS_THRESHOLD = 1e11;
 
+/** The largest instant a JavaScript `Date` holds, either side of 1970 (ECMA-262 §21.4.1.2). */
+const MAX_DATE_MS = 8.64e15;
+
 /** Parses `--at`: ISO 8601, epoch seconds or epoch milliseconds; returns epoch milliseconds. */
 export function parseInstant(value: string): number {
   const text = value.trim();
   if (/^-?\d+(\.\d+)?$/.test(text)) {
     const number = Number(text);
-    return Math.abs(number) >= MILLISECONDS_THRESHOLD ? number : number * 1000;
+    const ms = Math.abs(number) >= MILLISECONDS_THRESHOLD ? number : number * 1000;
+    // Past this a Date is invalid and every later toISOString() throws "Invalid time value".
+    if (Math.abs(ms) > MAX_DATE_MS) {
+      throw new UsageError(
+        `"${value}" is out of range as a time: use an instant between the years -271821 and ` +
+          '275760 (ISO 8601, epoch seconds or epoch milliseconds)',
+      );
+    }
+    return ms;
   }
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) {
