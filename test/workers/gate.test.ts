@@ -14,22 +14,8 @@ afterAll(async () => {
   await scene?.close();
 });
 
-/** Sends a request tagged with a fresh id, so the origin's record of it can be found. */
-let counter = 0;
-async function send(
-  path: string,
-  headers: Record<string, string> = {},
-  method = 'GET',
-  body?: string,
-) {
-  const id = `req-${++counter}`;
-  const response = await scene.gate.fetch(path, {
-    method,
-    headers: { 'x-test-id': id, ...headers },
-    ...(body === undefined ? {} : { body }),
-  });
-  return { response, id, arrived: () => scene.origin.withId(id) };
-}
+const send = (path: string, headers: Record<string, string> = {}, method = 'GET', body?: string) =>
+  scene.send(path, headers, method, body);
 
 describe('allowed requests', () => {
   it('forwards a request with a valid token, keeping path and query, with identity headers', async () => {

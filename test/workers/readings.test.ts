@@ -22,20 +22,14 @@ afterAll(async () => {
   await scene?.close();
 });
 
-let counter = 0;
 async function send(
   path: string,
   headers: Record<string, string> = {},
   method = 'GET',
   body?: string,
 ) {
-  const id = `reading-${++counter}`;
-  const response = await scene.gate.fetch(path, {
-    method,
-    headers: { 'x-test-id': id, ...headers },
-    ...(body === undefined ? {} : { body }),
-  });
-  return { response, reached: scene.origin.withId(id).length > 0 };
+  const { response, arrived } = await scene.send(path, headers, method, body);
+  return { response, reached: arrived().length > 0 };
 }
 
 describe('path spellings', () => {

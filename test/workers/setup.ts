@@ -5,8 +5,8 @@
  */
 import { jwks, makeKey, mint, type TestKey } from '../fixtures/keys.ts';
 import { type Provider, startProvider } from '../fixtures/provider.ts';
-import { type GateOptions, type RunningGate, startGate } from './harness.ts';
-import { type Origin, startOrigin } from './origin.ts';
+import { type GateOptions, type GateResponse, type RunningGate, startGate } from './harness.ts';
+import { type Origin, type Received, startOrigin } from './origin.ts';
 
 /** The issuer the scene's tokens carry. */
 export const ISSUER = 'https://issuer.example.test/';
@@ -46,6 +46,16 @@ export interface Scene {
   vars: Record<string, unknown>;
   /** A valid token for the scene's issuer and audience, with extra claims. */
   token(claims?: Record<string, unknown>): Promise<string>;
+  /**
+   * Sends a request through the gate tagged with a fresh `x-test-id`; `arrived` lists what the
+   * origin received of that request (nothing when the gate answered itself).
+   */
+  send(
+    path: string,
+    headers?: Record<string, string>,
+    method?: string,
+    body?: string,
+  ): Promise<{ response: GateResponse; arrived: () => Received[] }>;
   close(): Promise<void>;
 }
 
@@ -90,6 +100,7 @@ export async function startScene(options: SceneOptions = {}): Promise<Scene> {
   for (const [name, value] of Object.entries(vars)) if (value === undefined) delete vars[name];
 
   const gate = await startGate({ vars, kv: options.kv, workers: options.workers });
+  let sent = 0;
   return {
     provider,
     origin,
@@ -97,6 +108,15 @@ export async function startScene(options: SceneOptions = {}): Promise<Scene> {
     key,
     vars,
     token: (claims = {}) => mint(key, { iss: ISSUER, aud: AUDIENCE, sub: 'user-1', ...claims }),
+    async send(path, headers = {}, method = 'GET', body) {
+      const id = `scene-${++sent}`;
+      const response = await gate.fetch(path, {
+        method,
+        headers: { 'x-test-id': id, ...headers },
+        ...(body === undefined ? {} : { body }),
+      });
+      return { response, arrived: () => origin.withId(id) };
+    },
     async close() {
       await gate.dispose();
       await provider.close();
