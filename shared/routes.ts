@@ -145,6 +145,8 @@ export function matchRoutes(
   method: string,
   path: string,
 ): (RouteRule | undefined)[] {
+  // Without rules every reading ends at the default requirement: nothing to split or decode.
+  if (rules.length === 0) return [undefined];
   const literal = matchRoute(rules, method, path);
   const segments = lenientSegments(path);
   const lenient = rules.find(
