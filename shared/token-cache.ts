@@ -58,14 +58,19 @@ export class TokenCache {
   /** Remembers a freshly verified identity; the oldest entry goes when the cache is full. */
   set(token: string, identity: Identity): void {
     if (this.#maxEntries === 0) return;
-    const window = validityWindow(identity);
-    this.#entries.delete(token);
-    while (this.#entries.size >= this.#maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done) break;
-      this.#entries.delete(oldest.value);
+    const { fromSeconds, untilSeconds } = validityWindow(identity);
+    const entries = this.#entries;
+    entries.delete(token);
+    if (entries.size >= this.#maxEntries) {
+      // Runs on every verification once the cache is full: one iterator for all evictions.
+      const keys = entries.keys();
+      while (entries.size >= this.#maxEntries) {
+        const oldest = keys.next();
+        if (oldest.done) break;
+        entries.delete(oldest.value);
+      }
     }
-    this.#entries.set(token, { identity: { ...identity, cache: 'token' }, ...window });
+    entries.set(token, { identity: { ...identity, cache: 'token' }, fromSeconds, untilSeconds });
   }
 
   /** Forgets every entry (configuration reload, tests). */
