@@ -100,10 +100,14 @@ export function selectKeys(
   kid: string | undefined,
 ): UsableKey[] {
   // A key named by another kid is never tried, whatever the key source returned.
-  const fitting = keys.filter(
-    (key) =>
-      (kid === undefined || key.kid === undefined || key.kid === kid) && keyFitsAlgorithm(key, alg),
-  );
+  const fitting: UsableKey[] = [];
+  for (const key of keys) {
+    if (
+      (kid === undefined || key.kid === undefined || key.kid === kid) &&
+      keyFitsAlgorithm(key, alg)
+    )
+      fitting.push(key);
+  }
   if (fitting.length === 0) {
     throw new AuthError(
       'key_unknown',
