@@ -39,42 +39,51 @@ export function createVerifier(config: AuthConfig, runtime: Runtime, keys: KeySo
   return {
     async verify(token, source) {
       try {
-        const { alg, kid, payload } = readToken(token);
-        const iss = payload.iss as string;
-        const issuer = index.resolve(iss, payload);
-
-        // The allow-list is the issuer's, never the token's (RFC 8725 §3.1, C01).
-        if (!issuer.algorithms.includes(alg)) {
-          throw new AuthError(
-            'token_unsupported_algorithm',
-            'token alg is not allowed for its issuer',
-            { claim: 'alg', issuer: issuer.issuer },
-          );
-        }
-
-        // A set held in memory answers without a promise; only a fetch or an update awaits.
-        const found = keysFor(keys, issuer, kid);
-        const lookup = found instanceof Promise ? await found : found;
-        const nowMs = runtime.now();
-        const verified = await verifyWithKeys(token, issuer, iss, alg, kid, lookup.keys, nowMs);
-        checkIssuedAt(verified.payload, issuer, nowMs);
-        checkProfile(issuer, verified.payload as Record<string, unknown>);
-
-        return {
-          issuer,
-          iss,
-          subject: verified.payload.sub,
-          payload: verified.payload,
-          header: verified.protectedHeader,
-          kid,
-          scopes: scopesOf(verified.payload as Record<string, unknown>),
-          source,
-          cache: lookup.cache,
-        };
+        return await verifyWith(index, runtime, keys, token, source);
       } catch (error) {
         throw toAuthError(error, 'token_malformed');
       }
     },
+  };
+}
+
+async function verifyWith(
+  index: IssuerIndex,
+  runtime: Runtime,
+  keys: KeySource,
+  token: string,
+  source: Identity['source'],
+): Promise<Identity> {
+  const { alg, kid, payload } = readToken(token);
+  const iss = payload.iss as string;
+  const issuer = index.resolve(iss, payload);
+
+  // The allow-list is the issuer's, never the token's (RFC 8725 §3.1, C01).
+  if (!issuer.algorithms.includes(alg)) {
+    throw new AuthError('token_unsupported_algorithm', 'token alg is not allowed for its issuer', {
+      claim: 'alg',
+      issuer: issuer.issuer,
+    });
+  }
+
+  // A set held in memory answers without a promise; only a fetch or an update awaits.
+  const found = keysFor(keys, issuer, kid);
+  const lookup = found instanceof Promise ? await found : found;
+  const nowMs = runtime.now();
+  const verified = await verifyWithKeys(token, issuer, iss, alg, kid, lookup.keys, nowMs);
+  checkIssuedAt(verified.payload, issuer, nowMs);
+  checkProfile(issuer, verified.payload as Record<string, unknown>);
+
+  return {
+    issuer,
+    iss,
+    subject: verified.payload.sub,
+    payload: verified.payload,
+    header: verified.protectedHeader,
+    kid,
+    scopes: scopesOf(verified.payload as Record<string, unknown>),
+    source,
+    cache: lookup.cache,
   };
 }
 
