@@ -52,19 +52,21 @@ export function createAuthorizer(
   }
 
   async function verifyAndRemember(token: string, source: Identity['source']): Promise<Identity> {
-    const identity = await verifier.verify(token, source);
-    tokens.set(token, identity);
-    return identity;
-  }
-
-  async function verifyToken(
-    token: string,
-    source: Identity['source'] = 'bearer',
-  ): Promise<Identity> {
     try {
-      return await identify(token, source);
+      const identity = await verifier.verify(token, source);
+      tokens.set(token, identity);
+      return identity;
     } catch (error) {
       throw toAuthError(error, 'token_malformed');
+    }
+  }
+
+  /** Not `async`: a pending verification is handed on as is, without another promise. */
+  function verifyToken(token: string, source: Identity['source'] = 'bearer'): Promise<Identity> {
+    try {
+      return Promise.resolve(identify(token, source));
+    } catch (error) {
+      return Promise.reject(toAuthError(error, 'token_malformed'));
     }
   }
 
@@ -98,7 +100,7 @@ export function createAuthorizer(
       // Every reading of the method and path an origin may apply; public only when all are.
       held = heldRules(config.routes, req);
       rule = held[0];
-      if (held.every((r) => r?.require.kind === 'public')) return { outcome: 'public', rule };
+      if (allPublic(held)) return { outcome: 'public', rule };
       if (isPreflight(req, config.credentials.header)) return { outcome: 'preflight', rule };
     } catch (error) {
       return { outcome: 'deny', rule, error: toAuthError(error, 'credential_malformed') };
@@ -107,8 +109,7 @@ export function createAuthorizer(
     let identity: Identity;
     try {
       // A query credential only where every reading's rule enables the same parameter.
-      const sameParameter = held.every((r) => r?.queryParameter === rule?.queryParameter);
-      const found = authenticateRequest(req, sameParameter ? rule : undefined);
+      const found = authenticateRequest(req, sameQueryParameter(held) ? rule : undefined);
       // Await only a pending verification: a cache hit needs no extra turn of the event loop.
       identity = found instanceof Promise ? await found : found;
     } catch (error) {
@@ -124,6 +125,19 @@ export function createAuthorizer(
   }
 
   return { authorize, authenticate, verifyToken };
+}
+
+/** Whether every reading's rule is public (`undefined`, no rule, requires a token). */
+function allPublic(held: readonly (RouteRule | undefined)[]): boolean {
+  for (const rule of held) if (rule?.require.kind !== 'public') return false;
+  return true;
+}
+
+/** Whether every reading's rule enables the same query parameter as the first one. */
+function sameQueryParameter(held: readonly (RouteRule | undefined)[]): boolean {
+  const parameter = held[0]?.queryParameter;
+  for (const rule of held) if (rule?.queryParameter !== parameter) return false;
+  return true;
 }
 
 /**

@@ -205,6 +205,8 @@ export function matchRoutes(
   method: string,
   path: string,
 ): (RouteRule | undefined)[] {
+  // Without rules every reading ends at the default requirement: nothing to split or decode.
+  if (rules.length === 0) return [undefined];
   const literal = matchRoute(rules, method, path);
   const segments = lenientSegments(path);
   const lenient = rules.find(
@@ -262,15 +264,30 @@ export function heldRules(
 
 /** Scopes of a payload: `scope` (RFC 8693 §4.2, space-separated) and `scp` (string or array). */
 export function scopesOf(payload: Readonly<Record<string, unknown>>): string[] {
-  const scopes = new Set<string>();
-  const add = (value: unknown) => {
-    if (typeof value === 'string') for (const s of value.split(' ')) if (s !== '') scopes.add(s);
-  };
-  add(payload.scope);
+  // Runs on every verification: plain loops, no closure or Set for a claim of a few scopes.
+  const scopes: string[] = [];
+  addScopes(scopes, payload.scope);
   const scp = payload.scp;
-  if (Array.isArray(scp)) scp.forEach(add);
-  else add(scp);
-  return [...scopes];
+  if (Array.isArray(scp)) for (const value of scp) addScopes(scopes, value);
+  else addScopes(scopes, scp);
+  return scopes;
+}
+
+/** Above this many scopes, duplicates are found with a Set instead of a linear search. */
+const LINEAR_DEDUPLICATION = 16;
+
+/** Appends the space-separated scopes of `value` not already in `scopes`, in order. */
+function addScopes(scopes: string[], value: unknown): void {
+  if (typeof value !== 'string') return;
+  const parts = value.split(' ');
+  if (scopes.length + parts.length > LINEAR_DEDUPLICATION) {
+    const unique = new Set([...scopes, ...parts]);
+    unique.delete('');
+    scopes.length = 0;
+    for (const scope of unique) scopes.push(scope);
+    return;
+  }
+  for (const scope of parts) if (scope !== '' && !scopes.includes(scope)) scopes.push(scope);
 }
 
 /** A claim by name, or by a dotted path (`realm_access.roles`) when no claim has that name. */

@@ -4,7 +4,7 @@
  * material named in the header, `crit`, `none`/HMAC algorithms, claims of the wrong type).
  * Nothing here decides that a token is valid; everything here may decide that it is not.
  */
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { decodeJwt } from 'jose';
 import { AuthError } from './errors.ts';
 
 /** A decoded but unverified token. */
@@ -41,6 +41,17 @@ export function readHeader(token: string): {
   alg: string;
   kid: string | undefined;
 } {
+  return headerOf(splitCompact(token));
+}
+
+/** A compact JWS with base64url segments and a signature: what every valid token looks like. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** The three segments of a compact JWS whose segments are all base64url. */
+function splitCompact(token: string): string[] {
+  // One scan of the whole token decides a well-formed one; only a token that fails it is taken
+  // apart below to say what is wrong with it.
+  if (COMPACT_JWS.test(token)) return token.split('.');
   const parts = token.split('.');
   // RFC 7515 §7.1: three parts. Five parts is a JWE (RFC 7516 §7.1), which we never accept.
   if (parts.length !== 3)
@@ -49,16 +60,17 @@ export function readHeader(token: string): {
     malformedThrow('token segments are not base64url');
   if (parts[2] !== '' && !BASE64URL.test(parts[2]!))
     malformedThrow('token signature is not base64url');
+  return parts;
+}
 
-  let header: Record<string, unknown>;
-  try {
-    header = decodeProtectedHeader(token) as Record<string, unknown>;
-  } catch {
-    throw malformed('token header is not a JSON object');
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
-    throw malformed('token header is not a JSON object');
-  }
+/** The checked header of segments from {@link splitCompact}. */
+function headerOf(parts: readonly string[]): {
+  header: Readonly<Record<string, unknown>>;
+  alg: string;
+  kid: string | undefined;
+} {
+  const header = decodeSegment(parts[0]!);
+  if (header === undefined) throw malformed('token header is not a JSON object');
   for (const member of KEY_MATERIAL_MEMBERS) {
     if (Object.hasOwn(header, member)) {
       throw new AuthError('token_header_rejected', `token header names key material (${member})`, {
@@ -106,6 +118,35 @@ function malformedThrow(message: string): never {
   throw malformed(message);
 }
 
+/** What `jose` decodes segments with: UTF-8 that is not well-formed is an error, not U+FFFD. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+/** A byte above 0x7f in the binary string `atob` returns: not ASCII, so UTF-8 decoding matters. */
+const NON_ASCII = /[\x80-\xff]/;
+
+/**
+ * A base64url segment (already checked against {@link BASE64URL}) decoded as a JSON object,
+ * or `undefined` when it is not one. It accepts exactly what `jose`'s decoders accept (base64url
+ * without padding, strict UTF-8, a JSON object), in one pass: for an ASCII segment, which any
+ * issuer's header is, the decoded binary string already is the UTF-8 text.
+ */
+function decodeSegment(segment: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    const binary = atob(segment.replace(/-/g, '+').replace(/_/g, '/'));
+    let text = binary;
+    if (NON_ASCII.test(binary)) {
+      const bytes = new Uint8Array(binary.length);
+      for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+      text = UTF8.decode(bytes);
+    }
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  return value as Record<string, unknown>;
+}
+
 /**
  * Decodes the claims and checks the types of the claims we read before verification, so a
  * wrong type becomes `token_malformed` instead of a surprise deeper down (C06): `exp` is
@@ -124,6 +165,11 @@ export function readPayload(token: string): Readonly<Record<string, unknown>> {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw malformed('token claims are not a JSON object');
   }
+  return checkClaims(payload);
+}
+
+/** The claim type checks of {@link readPayload}, on a decoded claims object. */
+function checkClaims(payload: Record<string, unknown>): Readonly<Record<string, unknown>> {
   if (!Object.hasOwn(payload, 'exp')) {
     throw new AuthError('token_expired', 'token has no exp', { claim: 'exp' });
   }
@@ -154,8 +200,14 @@ export function readPayload(token: string): Readonly<Record<string, unknown>> {
   return payload;
 }
 
-/** Reads header and claims together. */
+/**
+ * Reads header and claims together, with the checks of {@link readHeader} then
+ * {@link readPayload} in that order, splitting and decoding the token once.
+ */
 export function readToken(token: string): UntrustedToken {
-  const { header, alg, kid } = readHeader(token);
-  return { header, payload: readPayload(token), alg, kid };
+  const parts = splitCompact(token);
+  const { header, alg, kid } = headerOf(parts);
+  const payload = decodeSegment(parts[1]!);
+  if (payload === undefined) throw malformed('token claims are not a JSON object');
+  return { header, payload: checkClaims(payload), alg, kid };
 }

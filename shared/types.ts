@@ -160,6 +160,12 @@ export interface KeySource {
    * `issuer` is the configured issuer (template form for Entra).
    */
   getKeys(issuer: IssuerConfig, kid: string | undefined): Promise<KeyLookup>;
+  /**
+   * The lookup `getKeys` would return when the issuer's set in memory answers it as is (fresh,
+   * and holding `kid`), without any update; `undefined` otherwise. Optional: lets verification
+   * skip a promise on the common path.
+   */
+  heldKeys?(issuer: IssuerConfig, kid: string | undefined): KeyLookup | undefined;
   /** Whether `kid` is still in the issuer's in-memory set: lets the token cache forget keys. */
   hasKey(issuer: IssuerConfig, kid: string | undefined): boolean;
 }

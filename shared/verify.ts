@@ -13,10 +13,10 @@ import {
   jwtVerify,
 } from 'jose';
 import { AuthError, type AuthErrorCode } from './errors.ts';
-import { importKey, selectKeys } from './key-select.ts';
+import { importedKey, importKey, selectKeys } from './key-select.ts';
 import { checkProfile, IssuerIndex } from './profiles.ts';
 import { scopesOf } from './routes.ts';
-import { readHeader, readPayload } from './token-parts.ts';
+import { readHeader, readToken } from './token-parts.ts';
 import type {
   AuthConfig,
   Identity,
@@ -54,8 +54,7 @@ async function verifyWith(
   token: string,
   source: Identity['source'],
 ): Promise<Identity> {
-  const { alg, kid } = readHeader(token);
-  const payload = readPayload(token);
+  const { alg, kid, payload } = readToken(token);
   const iss = payload.iss as string;
   const issuer = index.resolve(iss, payload);
 
@@ -67,7 +66,9 @@ async function verifyWith(
     });
   }
 
-  const lookup = await lookupKeys(keys, issuer, kid);
+  // A set held in memory answers without a promise; only a fetch or an update awaits.
+  const found = keysFor(keys, issuer, kid);
+  const lookup = found instanceof Promise ? await found : found;
   const nowMs = runtime.now();
   const verified = await verifyWithKeys(token, issuer, iss, alg, kid, lookup.keys, nowMs);
   checkIssuedAt(verified.payload, issuer, nowMs);
@@ -101,7 +102,25 @@ function checkIssuedAt(payload: JWTPayload, issuer: IssuerConfig, nowMs: number)
   }
 }
 
-/** Key lookup; a key source that throws something other than an AuthError fails closed (503). */
+/**
+ * Key lookup: from memory when the key source can answer so, else through its (possibly
+ * fetching) `getKeys`. A key source that throws something other than an AuthError fails
+ * closed (503).
+ */
+function keysFor(
+  keys: KeySource,
+  issuer: IssuerConfig,
+  kid: string | undefined,
+): KeyLookup | Promise<KeyLookup> {
+  try {
+    const held = keys.heldKeys?.(issuer, kid);
+    if (held !== undefined) return held;
+  } catch (error) {
+    throw toAuthError(error, 'key_set_unavailable', issuer);
+  }
+  return lookupKeys(keys, issuer, kid);
+}
+
 async function lookupKeys(
   keys: KeySource,
   issuer: IssuerConfig,
@@ -112,6 +131,30 @@ async function lookupKeys(
   } catch (error) {
     throw toAuthError(error, 'key_set_unavailable', issuer);
   }
+}
+
+/** The issuer's `jwtVerify` options that never change, built once per issuer configuration. */
+interface FixedOptions {
+  readonly algorithms: string[];
+  readonly audience: string[] | undefined;
+  readonly requiredClaims: string[];
+}
+
+const fixedOptions = new WeakMap<IssuerConfig, FixedOptions>();
+
+function fixedOptionsOf(issuer: IssuerConfig): FixedOptions {
+  let fixed = fixedOptions.get(issuer);
+  if (fixed === undefined) {
+    // Copies, because `jose` takes mutable arrays; it never changes them, so one copy serves
+    // every verification.
+    fixed = {
+      algorithms: [...issuer.algorithms],
+      audience: issuer.audiences.length > 0 ? [...issuer.audiences] : undefined,
+      requiredClaims: ['exp', ...issuer.requiredClaims],
+    };
+    fixedOptions.set(issuer, fixed);
+  }
+  return fixed;
 }
 
 /**
@@ -128,24 +171,27 @@ export async function verifyWithKeys(
   nowMs: number,
 ): Promise<{ payload: JWTPayload; protectedHeader: JWTHeaderParameters }> {
   const candidates = selectKeys(published, alg, kid);
+  const fixed = fixedOptionsOf(issuer);
   let lastError: unknown;
   for (const candidate of candidates) {
-    let key: CryptoKey;
-    try {
-      key = await importKey(candidate, alg);
-    } catch (error) {
-      lastError = error;
-      continue;
+    let key = importedKey(candidate, alg);
+    if (key === undefined) {
+      try {
+        key = await importKey(candidate, alg);
+      } catch (error) {
+        lastError = error;
+        continue;
+      }
     }
     try {
       return await jwtVerify(token, key, {
-        algorithms: [...issuer.algorithms],
+        algorithms: fixed.algorithms,
         issuer: iss,
-        audience: issuer.audiences.length > 0 ? [...issuer.audiences] : undefined,
+        audience: fixed.audience,
         clockTolerance: issuer.clockToleranceSeconds,
         maxTokenAge: issuer.maxTokenAgeSeconds,
         typ: issuer.typ,
-        requiredClaims: ['exp', ...issuer.requiredClaims],
+        requiredClaims: fixed.requiredClaims,
         currentDate: new Date(nowMs),
       });
     } catch (error) {

@@ -259,15 +259,38 @@ export function createKeySetCache(config: AuthConfig, runtime: Runtime): KeySetC
     if (error) throw new AuthError(error.code, error.message, { issuer: issuer.issuer });
   }
 
+  /**
+   * The fresh-set branch of {@link lookup} that needs no update: the set in memory is fresh and
+   * holds `kid` (or names no key at all). Anything else is left to `lookup`.
+   */
+  function held(issuer: IssuerConfig, kid: string | undefined): KeyLookup | undefined {
+    const set = entryOf(issuer).set;
+    if (!isFresh(set, runtime.now())) return undefined;
+    if (namedKeys(set, kid).length === 0 && set.byKid.size > 0) return undefined;
+    return serve(set, issuer, kid, 'hit');
+  }
+
+  function lookupFailed(error: unknown, issuer: IssuerConfig): AuthError {
+    if (error instanceof AuthError) return error;
+    return new AuthError('key_set_unavailable', `Key set lookup failed for ${issuer.issuer}`, {
+      issuer: issuer.issuer,
+    });
+  }
+
   return {
     async getKeys(issuer, kid) {
       try {
         return await lookup(issuer, kid);
       } catch (error) {
-        if (error instanceof AuthError) throw error;
-        throw new AuthError('key_set_unavailable', `Key set lookup failed for ${issuer.issuer}`, {
-          issuer: issuer.issuer,
-        });
+        throw lookupFailed(error, issuer);
+      }
+    },
+
+    heldKeys(issuer, kid) {
+      try {
+        return held(issuer, kid);
+      } catch (error) {
+        throw lookupFailed(error, issuer);
       }
     },
 

@@ -131,6 +131,14 @@ describe('scopesOf', () => {
     expect(scopesOf({ scope: 'a', scp: ['b'] })).toEqual(['a', 'b']);
     expect(scopesOf({ scope: 42 })).toEqual([]);
   });
+
+  it('keeps each scope once, in first-seen order, for short and long claims', () => {
+    expect(scopesOf({ scope: 'b a b', scp: ['a', 'c b'] })).toEqual(['b', 'a', 'c']);
+    const many = Array.from({ length: 40 }, (_, i) => `s${i % 25}`);
+    const expected = Array.from({ length: 25 }, (_, i) => `s${i}`);
+    expect(scopesOf({ scope: ` ${many.join(' ')} `, scp: many })).toEqual(expected);
+    expect(scopesOf({ scp: ['x', many.join(' ')] })).toEqual(['x', ...expected]);
+  });
 });
 
 describe('checkRequirement', () => {

@@ -131,6 +131,17 @@ describe('TokenCache', () => {
     expect(cache.get('c', NOW * 1000, always, 'bearer')?.cache).toBe('token');
   });
 
+  it('serves only the exact token, not another token that ends the same way', () => {
+    const cache = new TokenCache(10);
+    const tail = 'x'.repeat(40);
+    cache.set(`first.${tail}`, identity(NOW + 60));
+    expect(cache.get(`other.${tail}`, NOW * 1000, always, 'bearer')).toBeUndefined();
+    expect(cache.get(`first.${tail}`, NOW * 1000, always, 'bearer')?.cache).toBe('token');
+    cache.set(`other.${tail}`, identity(NOW + 60));
+    expect(cache.get(`other.${tail}`, NOW * 1000, always, 'bearer')?.cache).toBe('token');
+    expect(cache.get(`first.${tail}`, NOW * 1000, always, 'bearer')).toBeUndefined();
+  });
+
   it('computes the validity window as jose does', () => {
     const base = identity(NOW + 100);
     expect(validityWindow(base)).toEqual({

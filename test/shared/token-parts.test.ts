@@ -81,6 +81,27 @@ describe('readPayload', () => {
     expect(codeOf(() => readPayload(token))).toBe('token_malformed');
   });
 
+  it('decodes UTF-8 claims and a UTF-8 byte order mark as jose does', () => {
+    const sub = 'Zoë 日本';
+    expect(readToken(rawToken({ alg: 'RS256' }, { ...claims, sub }, 'c2ln')).payload.sub).toBe(sub);
+    const bom = b64url(new Uint8Array([0xef, 0xbb, 0xbf, ...Buffer.from(JSON.stringify(claims))]));
+    expect(readToken(`${b64url('{"alg":"RS256"}')}.${bom}.c2ln`).payload).toEqual(claims);
+  });
+
+  it.each([
+    ['claims', (bad: string) => `${b64url('{"alg":"RS256"}')}.${bad}.c2ln`],
+    ['header', (bad: string) => `${bad}.${b64url(JSON.stringify(claims))}.c2ln`],
+  ])('rejects %s that are not well-formed UTF-8', (_, token) => {
+    const bad = b64url(new Uint8Array([...Buffer.from('{"alg":"RS256","x":"'), 0xff, 0x22, 0x7d]));
+    expect(codeOf(() => readToken(token(bad)))).toBe('token_malformed');
+  });
+
+  it('rejects a segment whose base64url length cannot be decoded', () => {
+    expect(codeOf(() => readToken(`${b64url('{"alg":"RS256"}')}.eyJpc3MiOiJ4In0AA.c2ln`))).toBe(
+      'token_malformed',
+    );
+  });
+
   it('reads header and claims together', () => {
     expect(readToken(rawToken({ alg: 'RS256' }, claims, 'c2ln'))).toMatchObject({
       alg: 'RS256',

@@ -53,6 +53,22 @@ describe('key-set cache tiers', () => {
     expect(cache.stats()).toMatchObject({ misses: 1, hits: 1, fetches: 1 });
   });
 
+  it('answers from memory synchronously only while the set is fresh and holds the kid', async () => {
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time));
+    expect(cache.heldKeys?.(issuer, 'k1')).toBeUndefined();
+    await cache.getKeys(issuer, 'k1');
+
+    const held = cache.heldKeys?.(issuer, 'k1');
+    expect(held?.cache).toBe('hit');
+    expect(held?.keys.map((k) => k.kid)).toEqual(['k1']);
+    // An unknown kid and a stale set are left to getKeys, which may refetch.
+    expect(cache.heldKeys?.(issuer, 'k9')).toBeUndefined();
+    time.advance(601);
+    expect(cache.heldKeys?.(issuer, 'k1')).toBeUndefined();
+    expect(provider.count('/jwks.json')).toBe(1);
+    expect(cache.stats()).toMatchObject({ misses: 1, hits: 1, fetches: 1 });
+  });
+
   it('returns every usable key when the token names no kid', async () => {
     provider.route('/jwks.json', { body: jwks(k1, k2) });
     const cache = createKeySetCache(authConfig([issuer]), runtime(time));
