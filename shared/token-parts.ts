@@ -168,6 +168,9 @@ export function readPayload(token: string): Readonly<Record<string, unknown>> {
   return checkClaims(payload);
 }
 
+/** 9999-12-31T23:59:59Z in seconds: the last instant RFC 3339 can write. */
+const MAX_NUMERIC_DATE = 253_402_300_799;
+
 /** The claim type checks of {@link readPayload}, on a decoded claims object. */
 function checkClaims(payload: Record<string, unknown>): Readonly<Record<string, unknown>> {
   if (!Object.hasOwn(payload, 'exp')) {
@@ -178,6 +181,11 @@ function checkClaims(payload: Record<string, unknown>): Readonly<Record<string, 
     const value = payload[claim];
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw malformed(`token ${claim} is not a finite number`, claim);
+    }
+    // A NumericDate (RFC 7519 §2) past year 9999 is no date any issuer writes: `exp: 1e19`
+    // would be a token that never expires, and overflows verifiers that convert to int64.
+    if (value > MAX_NUMERIC_DATE) {
+      throw malformed(`token ${claim} is beyond the year 9999`, claim);
     }
   }
   if (!Object.hasOwn(payload, 'iss'))

@@ -198,4 +198,14 @@ describe('inspect with routes and configuration', () => {
     expect(data.code).toBe('token_malformed');
     expect(data.header).toBeNull();
   });
+
+  it('points a claim of the wrong range at the issuer, not at copying the token', async () => {
+    const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const claims = { iss: mongoOptions.issuer, aud: mongoOptions.audience, exp: 1e19 };
+    const token = `${b64({ alg: 'RS256', kid: 'k' })}.${b64(claims)}.c2ln`;
+    const { data } = await runInspect(token, mongoOptions);
+    expect(data.code).toBe('token_malformed');
+    expect(data.fix).toMatch(/exp is beyond the year 9999.*fix how the issuer mints it/);
+    expect((await runInspect('abc', mongoOptions)).data.fix).toMatch(/copy the whole compact JWS/);
+  });
 });

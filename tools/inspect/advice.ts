@@ -29,8 +29,11 @@ const ADVICE: { readonly [C in AuthErrorCode]: Advisor } = {
     `the token is over credentials.maxTokenBytes (${config.credentials.maxTokenBytes}); ` +
     'raise that limit if such tokens are expected, or ask the issuer for fewer claims',
   token_malformed: ({ error }) =>
-    `the token itself is broken (${error.message}); copy the whole compact JWS ` +
-    '(three base64url parts joined by dots) and check the issuer signs JWTs, not JWEs',
+    error.detail.claim === undefined
+      ? `the token itself is broken (${error.message}); copy the whole compact JWS ` +
+        '(three base64url parts joined by dots) and check the issuer signs JWTs, not JWEs'
+      : `a header member or claim has the wrong type or range (${error.message}); ` +
+        'fix how the issuer mints it: no configuration here can accept it',
   token_unsupported_algorithm: ({ header, issuer }) =>
     `the token is signed with ${String(header?.alg)}, which is not on the allow-list` +
     (issuer ? ` (${list(issuer.algorithms)})` : '') +
