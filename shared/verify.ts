@@ -5,13 +5,14 @@
  * claims with `jose`, then the provider profile. Every failure leaves as an {@link AuthError};
  * nothing else escapes, and no message carries the token.
  */
+import { compactVerify, type JWTHeaderParameters, type JWTPayload, jwtVerify } from 'jose';
+// Named error classes from the subpath: the `errors` namespace would bundle every one of them.
 import {
-  compactVerify,
-  type JWTHeaderParameters,
-  type JWTPayload,
-  errors as joseErrors,
-  jwtVerify,
-} from 'jose';
+  JOSEError,
+  JWSSignatureVerificationFailed,
+  JWTClaimValidationFailed,
+  JWTExpired,
+} from 'jose/errors';
 import { AuthError, type AuthErrorCode } from './errors.ts';
 import { importedKey, importKey, selectKeys } from './key-select.ts';
 import { checkProfile, IssuerIndex } from './profiles.ts';
@@ -204,7 +205,7 @@ export async function verifyWithKeys(
 
 /** A failure that another candidate key might not have: a mismatch, or WebCrypto refusing the key. */
 function isSignatureFailure(error: unknown): boolean {
-  return error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof TypeError;
+  return error instanceof JWSSignatureVerificationFailed || error instanceof TypeError;
 }
 
 /**
@@ -285,12 +286,9 @@ export function toAuthError(
     ...(issuer ? { issuer: issuer.issuer } : {}),
     ...(kid !== undefined ? { kid } : {}),
   };
-  if (
-    error instanceof joseErrors.JWTClaimValidationFailed ||
-    error instanceof joseErrors.JWTExpired
-  ) {
+  if (error instanceof JWTClaimValidationFailed || error instanceof JWTExpired) {
     const code =
-      error instanceof joseErrors.JWTExpired && error.claim === 'iat'
+      error instanceof JWTExpired && error.claim === 'iat'
         ? 'token_too_old'
         : claimCode(error.claim, error.reason);
     return new AuthError(code, `token claim ${error.claim} failed its check`, {
@@ -298,7 +296,7 @@ export function toAuthError(
       claim: error.claim,
     });
   }
-  if (error instanceof joseErrors.JOSEError) {
+  if (error instanceof JOSEError) {
     const code = JOSE_CODES[error.code] ?? fallback;
     return new AuthError(code, `token rejected (${error.code})`, detail);
   }
