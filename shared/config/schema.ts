@@ -63,6 +63,8 @@ const recordOf = <T extends v.GenericSchema>(value: T, message: string) =>
     v.rawCheck(({ dataset, addIssue }) => {
       const input = dataset.value;
       if (typeof input !== 'object' || input === null) return;
+      // valibot's record takes an array as an object with no keys; `claims: []` is a mistake.
+      if (Array.isArray(input)) addIssue({ message });
       for (const key of UNSAFE_KEYS) {
         if (Object.hasOwn(input, key)) addIssue({ message: `uses the reserved name "${key}"` });
       }

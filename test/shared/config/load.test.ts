@@ -493,6 +493,16 @@ describe('loadConfig validates routes, credentials and the rest', () => {
     },
   );
 
+  it('rejects an array where claims or forwardClaims must be an object', () => {
+    expect(fail({ routes: [{ path: '/x', claims: [] }] }).option).toBe(
+      'AUTH_CONFIG.routes[0].claims',
+    );
+    expect(fail({ forwardClaims: [] }).option).toBe('AUTH_CONFIG.forwardClaims');
+    expect(load({ routes: [{ path: '/x', claims: {} }] }).routes[0]?.require).toMatchObject({
+      claims: {},
+    });
+  });
+
   it('suggests the serialised origin for an origin with a trailing slash', () => {
     expect(fail({ corsOrigins: ['https://app.example/'] }).fix).toContain('https://app.example');
   });
