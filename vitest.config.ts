@@ -7,5 +7,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // The default report, then one plain `N passed, N failed` line for CI logs.
+    reporters: ['default', './test/support/closing-line.ts'],
   },
 });
