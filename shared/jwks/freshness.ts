@@ -4,6 +4,7 @@
  * year-long `max-age` never pins a set past rotation. Also reads `Retry-After` (RFC 9110 §10.2.3).
  */
 import type { CachePolicy } from '../types.ts';
+import { parseHttpDate } from './http-date.ts';
 
 /** Where a freshness lifetime came from, for tests and log lines. */
 export type FreshnessSource = 'max-age' | 'no-cache' | 'expires' | 'default';
@@ -58,12 +59,12 @@ function lifetimeOf(
 
   const expires = headers.get('expires');
   if (expires !== null) {
-    // An invalid Expires (such as "0") means "already expired" (RFC 9111 §5.3).
-    const expiresAt = Date.parse(expires);
-    if (Number.isNaN(expiresAt)) return { seconds: 0, source: 'expires' };
-    // Without a usable `Date`, the time the response arrived stands in for it (RFC 9111 §4.2.1).
-    const parsedDate = Date.parse(headers.get('date') ?? '');
-    const dateAt = Number.isNaN(parsedDate) ? now : parsedDate;
+    // An invalid Expires (such as "0" or "3600") means "already expired" (RFC 9111 §5.3).
+    const expiresAt = parseHttpDate(expires, now);
+    if (expiresAt === undefined) return { seconds: 0, source: 'expires' };
+    // Expires minus Date, so a provider clock that is off does not skew the lifetime; without
+    // a usable `Date`, the time the response arrived stands in for it (RFC 9111 §4.2.1).
+    const dateAt = parseHttpDate(headers.get('date'), now) ?? now;
     return {
       seconds: Math.max(0, Math.floor((expiresAt - dateAt) / 1000) - age),
       source: 'expires',
@@ -107,6 +108,6 @@ export function retryAfterSeconds(headers: Headers, now: number): number | undef
   if (value === null) return undefined;
   const delay = deltaSeconds(value);
   if (delay !== undefined) return delay;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+  const at = parseHttpDate(value, now);
+  return at === undefined ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { freshnessOf, retryAfterSeconds } from '../../../shared/jwks/freshness.ts';
+import { parseHttpDate } from '../../../shared/jwks/http-date.ts';
 import { POLICY, realFile } from './support.ts';
 
 const NOW = Date.parse('Sat, 12 Nov 2022 19:58:26 GMT');
@@ -118,6 +119,33 @@ describe('freshness rules', () => {
     expect(lifetime({ expires: new Date(NOW + 900_000).toUTCString() }).lifetimeSeconds).toBe(900);
   });
 
+  it('treats an Expires that is a number, not an HTTP-date, as already expired', () => {
+    for (const expires of ['3600', '-1', '1.5', '2030', '0x10']) {
+      const fresh = lifetime({ expires, date: 'Sat, 12 Nov 2022 19:58:26 GMT' });
+
+      expect(fresh.source).toBe('expires');
+      expect(fresh.lifetimeSeconds).toBe(POLICY.minMaxAgeSeconds);
+    }
+  });
+
+  it('reads Expires in the two obsolete HTTP-date forms as well', () => {
+    const rfc850 = lifetime({ expires: 'Saturday, 12-Nov-22 20:28:26 GMT' });
+    const asctime = lifetime({ expires: 'Sat Nov 12 20:28:26 2022' });
+
+    expect(rfc850.lifetimeSeconds).toBe(1800);
+    expect(asctime.lifetimeSeconds).toBe(1800);
+  });
+
+  it('measures Expires from a provider Date that is hours off our clock', () => {
+    const fresh = lifetime(
+      { date: 'Sat, 12 Nov 2022 09:00:00 GMT', expires: 'Sat, 12 Nov 2022 09:15:00 GMT' },
+      NOW,
+    );
+
+    expect(fresh.lifetimeSeconds).toBe(900);
+    expect(fresh.freshUntil).toBe(NOW + 900_000);
+  });
+
   it('treats an invalid Expires as already expired', () => {
     expect(lifetime({ expires: '0' }).lifetimeSeconds).toBe(POLICY.minMaxAgeSeconds);
   });
@@ -143,5 +171,48 @@ describe('Retry-After', () => {
   it('returns undefined when absent or unparseable', () => {
     expect(retryAfterSeconds(new Headers(), NOW)).toBeUndefined();
     expect(retryAfterSeconds(new Headers({ 'retry-after': 'later' }), NOW)).toBeUndefined();
+  });
+
+  it('returns undefined for a negative or fractional delay, never reading it as a date', () => {
+    for (const value of ['-1', '-120', '1.5', '+5', '0x10']) {
+      expect(retryAfterSeconds(new Headers({ 'retry-after': value }), NOW)).toBeUndefined();
+    }
+  });
+
+  it('returns 0 for an HTTP-date already past', () => {
+    const at = new Date(NOW - 3_600_000).toUTCString();
+    expect(retryAfterSeconds(new Headers({ 'retry-after': at }), NOW)).toBe(0);
+  });
+});
+
+describe('HTTP-date', () => {
+  it('reads the three forms of RFC 9110 §5.6.7 to the same instant', () => {
+    const at = Date.UTC(1994, 10, 6, 8, 49, 37);
+
+    expect(parseHttpDate('Sun, 06 Nov 1994 08:49:37 GMT', NOW)).toBe(at);
+    expect(parseHttpDate('Sunday, 06-Nov-94 08:49:37 GMT', NOW)).toBe(at);
+    expect(parseHttpDate('Sun Nov  6 08:49:37 1994', NOW)).toBe(at);
+  });
+
+  it('places a two-digit year no more than 50 years ahead', () => {
+    expect(parseHttpDate('Monday, 01-Jan-70 00:00:00 GMT', NOW)).toBe(Date.UTC(2070, 0, 1));
+    expect(parseHttpDate('Tuesday, 01-Jan-80 00:00:00 GMT', NOW)).toBe(Date.UTC(1980, 0, 1));
+  });
+
+  it('refuses numbers, other date formats and days that do not exist', () => {
+    for (const value of [
+      '0',
+      '3600',
+      '-1',
+      '2022-11-12T19:58:26Z',
+      'Sat, 12 Nov 2022 19:58:26 +0000',
+      'Sat, 31 Feb 2022 19:58:26 GMT',
+      'Sat, 12 Nov 2022 24:00:00 GMT',
+      'Sat, 12 Foo 2022 19:58:26 GMT',
+      '',
+    ]) {
+      expect(parseHttpDate(value, NOW)).toBeUndefined();
+    }
+    expect(parseHttpDate(null, NOW)).toBeUndefined();
   });
 });
