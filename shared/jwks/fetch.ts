@@ -1,8 +1,9 @@
 /**
  * One bounded HTTP GET for a key set or a discovery document: a timeout, a cap on the body
  * size read from the stream, and no silent redirects. Every failure becomes an
- * {@link AuthError} `key_set_unavailable` whose message says what the provider did, so the
- * adapters can log it; the caller decides what a failure means for the cache.
+ * {@link AuthError} (`key_set_unavailable`, or `key_set_invalid` for a body that is not text)
+ * whose message says what the provider did, so the adapters can log it; the caller decides
+ * what a failure means for the cache.
  */
 import { AuthError } from '../errors.ts';
 import { retryAfterSeconds } from './freshness.ts';
@@ -24,7 +25,8 @@ export type FetchResult =
 
 /**
  * GETs `url` with `fetchFn`. Resolves for 200 and 304 only; throws `key_set_unavailable`
- * for a timeout, a network error, a redirect, another status, or an oversized body.
+ * for a timeout, a network error, a redirect, another status, or an oversized body, and
+ * `key_set_invalid` for a body that is not UTF-8.
  */
 export async function fetchBounded(
   fetchFn: typeof fetch,
@@ -132,7 +134,14 @@ async function readCapped(response: Response, maxBytes: number, url: string): Pr
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  // JSON exchanged between systems must be UTF-8 (RFC 8259 §8.1). Decoding leniently would
+  // turn a Latin-1 or UTF-16 body into replacement characters and keys whose `kid` matches
+  // nothing; refusing names the real problem. A UTF-8 byte order mark is dropped.
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new AuthError('key_set_invalid', `Fetch of ${url}: the body is not UTF-8 text`);
+  }
 }
 
 /** Releases a body we do not read, so the connection can be reused or closed. */

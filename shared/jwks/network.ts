@@ -46,7 +46,6 @@ export async function fetchKeySet(
     context.now(),
   );
   const receivedAt = context.now();
-  const { freshUntil } = freshnessOf(result.headers, receivedAt, context.policy);
 
   if (result.status === 304) {
     if (!held) {
@@ -55,9 +54,19 @@ export async function fetchKeySet(
         `Fetch of ${jwksUrl}: answered 304 to an unconditional request`,
       );
     }
-    return { ...held, fetchedAt: receivedAt, freshUntil };
+    // A 304 updates the stored response's headers with those it carries (RFC 9111 §4.3.4):
+    // new validators replace the old ones, and without caching headers of its own the
+    // lifetime the set had is renewed rather than replaced by the default.
+    return {
+      ...held,
+      fetchedAt: receivedAt,
+      freshUntil: revalidatedUntil(result.headers, held, receivedAt, context.policy),
+      etag: result.headers.get('etag') ?? held.etag,
+      lastModified: result.headers.get('last-modified') ?? held.lastModified,
+    };
   }
 
+  const { freshUntil } = freshnessOf(result.headers, receivedAt, context.policy);
   const parsed = parseKeySetDocument(result.body, result.headers.get('content-type'), jwksUrl);
   return loadedSet(parsed, {
     fetchedAt: receivedAt,
@@ -66,6 +75,21 @@ export async function fetchKeySet(
     lastModified: result.headers.get('last-modified') ?? undefined,
     jwksUrl,
   });
+}
+
+/** When a set revalidated by a 304 answer received at `now` stops being fresh. */
+function revalidatedUntil(
+  headers: Headers,
+  held: LoadedSet,
+  now: number,
+  policy: CachePolicy,
+): number {
+  if (headers.has('cache-control') || headers.has('expires')) {
+    return freshnessOf(headers, now, policy).freshUntil;
+  }
+  const heldSeconds = (held.freshUntil - held.fetchedAt) / 1000;
+  const seconds = Math.min(policy.maxMaxAgeSeconds, Math.max(policy.minMaxAgeSeconds, heldSeconds));
+  return now + seconds * 1000;
 }
 
 /**

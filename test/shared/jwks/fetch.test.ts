@@ -175,6 +175,67 @@ describe('fetchBounded', () => {
   });
 });
 
+describe('the text of a body', () => {
+  const latin1Set = () => {
+    // The JSON of a set whose kid is "clé", encoded as ISO-8859-1: é is the single byte 0xE9.
+    const text = JSON.stringify({ keys: [{ ...k1.publicJwk, kid: 'clé' }] });
+    return Uint8Array.from(text, (char) => char.charCodeAt(0));
+  };
+
+  it('refuses a body that is not UTF-8 as key_set_invalid, naming the problem', async () => {
+    provider.route('/latin1', {
+      body: latin1Set(),
+      headers: { 'content-type': 'application/json' },
+    });
+
+    const error = await failure(fetchBounded(fetch, `${provider.url}/latin1`, LIMITS, 0));
+
+    expect(error.code).toBe('key_set_invalid');
+    expect(error.message).toContain('not UTF-8');
+  });
+
+  it('refuses a UTF-16 body with its byte order mark', async () => {
+    const text = JSON.stringify(jwks(k1));
+    const utf16 = new Uint8Array(2 + text.length * 2);
+    utf16.set([0xff, 0xfe]);
+    for (let i = 0; i < text.length; i++) utf16[2 + i * 2] = text.charCodeAt(i);
+    provider.route('/utf16', { body: utf16 });
+
+    const error = await failure(
+      fetchBounded(fetch, `${provider.url}/utf16`, { ...LIMITS, maxResponseBytes: 4096 }, 0),
+    );
+
+    expect(error.code).toBe('key_set_invalid');
+  });
+
+  it('drops a UTF-8 byte order mark and reads any content type', async () => {
+    const text = JSON.stringify(jwks(k1));
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(text)]);
+    for (const type of ['application/jwk-set+json', 'text/plain; charset=utf-8', undefined]) {
+      provider.route('/bom', { body: bytes, headers: type ? { 'content-type': type } : {} });
+      const issuer = issuerConfig(provider.url, `${provider.url}/bom`);
+      const cache = createKeySetCache(authConfig([issuer]), runtime(clock()));
+
+      expect((await cache.getKeys(issuer, 'k1')).keys.map((key) => key.kid)).toEqual(['k1']);
+    }
+  });
+
+  it('answers key_set_invalid through the cache and keeps a good set when warm', async () => {
+    provider.route('/jwks.json', { body: jwks(k1), headers: { 'cache-control': 'max-age=600' } });
+    const issuer = issuerConfig(provider.url, `${provider.url}/jwks.json`);
+    const time = clock(10_000);
+    const warm = createKeySetCache(authConfig([issuer]), runtime(time));
+    await warm.getKeys(issuer, 'k1');
+    provider.route('/jwks.json', { body: latin1Set() });
+    time.advance(601);
+
+    expect((await warm.getKeys(issuer, 'k1')).cache).toBe('stale');
+    expect(warm.status(issuer).lastFailure?.code).toBe('key_set_invalid');
+    const cold = createKeySetCache(authConfig([issuer]), runtime(time));
+    expect((await failure(cold.getKeys(issuer, 'clé'))).code).toBe('key_set_invalid');
+  });
+});
+
 describe('revalidation with ETag', () => {
   it('renews freshness on a 304 without reparsing, and writes the renewal to the store', async () => {
     provider.route(
@@ -198,6 +259,46 @@ describe('revalidation with ETag', () => {
     expect(provider.count('/jwks.json')).toBe(2);
     expect(cache.status(issuer).freshUntil).toBe(time.now() + 900_000);
     expect(store.data.get(issuer.jwksUrl as string)?.freshUntil).toBe(time.now() + 900_000);
+  });
+
+  it('keeps the lifetime the set had when a 304 carries no caching headers', async () => {
+    provider.route(
+      '/jwks.json',
+      (req): Reply =>
+        req.headers['if-none-match'] === '"v1"'
+          ? { status: 304 }
+          : { body: jwks(k1), headers: { etag: '"v1"', 'cache-control': 'max-age=3600' } },
+    );
+    const issuer = issuerConfig(provider.url, `${provider.url}/jwks.json`);
+    const time = clock(10_000);
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time));
+    await cache.getKeys(issuer, 'k1');
+
+    time.advance(3601);
+    await cache.getKeys(issuer, 'k1');
+
+    expect(provider.count('/jwks.json')).toBe(2);
+    expect(cache.status(issuer).freshUntil).toBe(time.now() + 3_600_000);
+  });
+
+  it('sends the validators a 304 brought on the next revalidation', async () => {
+    const sent: (string | undefined)[] = [];
+    provider.route('/jwks.json', (req): Reply => {
+      const tag = req.headers['if-none-match'];
+      sent.push(tag);
+      if (tag === undefined) return { body: jwks(k1), headers: { etag: '"v1"' } };
+      return { status: 304, headers: { etag: tag === '"v1"' ? '"v2"' : tag } };
+    });
+    const issuer = issuerConfig(provider.url, `${provider.url}/jwks.json`);
+    const time = clock(10_000);
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time));
+
+    for (let i = 0; i < 3; i++) {
+      await cache.getKeys(issuer, 'k1');
+      time.advance(601);
+    }
+
+    expect(sent).toEqual([undefined, '"v1"', '"v2"']);
   });
 
   it('treats a 304 to an unconditional request as a failure', async () => {
