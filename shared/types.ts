@@ -182,6 +182,8 @@ export interface KeySetSnapshot {
   readonly lastModified?: string;
   /** The key-set address the keys came from, when it was discovered (OIDC discovery). */
   readonly jwksUrl?: string;
+  /** For a discovered set: the issuer whose discovery document named `jwksUrl`. */
+  readonly issuer?: string;
 }
 
 /** The optional shared tier between memory and network (Workers KV). */

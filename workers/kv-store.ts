@@ -61,6 +61,7 @@ export function parseSnapshot(value: unknown): KeySetSnapshot | undefined {
     ...optional('etag'),
     ...optional('lastModified'),
     ...optional('jwksUrl'),
+    ...optional('issuer'),
   };
 }
 

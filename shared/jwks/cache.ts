@@ -60,20 +60,25 @@ export function createKeySetCache(config: AuthConfig, runtime: Runtime): KeySetC
     },
   };
 
-  const idOfIssuer = new WeakMap<IssuerConfig, string>();
+  const entryOfIssuer = new WeakMap<IssuerConfig, Entry>();
 
-  /** The entry of `issuer`'s key-set address (created on first use). */
+  /**
+   * The entry of `issuer`'s key set (created on first use). Issuers configured with the same
+   * address share it; a discovered set belongs to its issuer alone, since two issuers that
+   * differ only in a trailing slash share a discovery address but each must pass its own
+   * issuer check (OIDC Discovery §4.3), whatever the order they are first seen in.
+   */
   function entryOf(issuer: IssuerConfig): Entry {
-    let id = idOfIssuer.get(issuer);
-    if (id === undefined) {
-      id = issuer.jwksUrl ?? discoveryUrl(issuer.issuer);
-      idOfIssuer.set(issuer, id);
-    }
-    let entry = entries.get(id);
+    const known = entryOfIssuer.get(issuer);
+    if (known) return known;
+    const id = issuer.jwksUrl ?? discoveryUrl(issuer.issuer);
+    const key = issuer.jwksUrl === undefined ? `discovered ${issuer.issuer}` : `set ${id}`;
+    let entry = entries.get(key);
     if (!entry) {
       entry = createEntry(id);
-      entries.set(id, entry);
+      entries.set(key, entry);
     }
+    entryOfIssuer.set(issuer, entry);
     return entry;
   }
 
@@ -85,9 +90,8 @@ export function createKeySetCache(config: AuthConfig, runtime: Runtime): KeySetC
     entry.failure !== undefined && now < entry.failure.until;
 
   /** Reads the store tier into memory when it holds a newer set than memory does. */
-  async function fromStore(entry: Entry, store: KeySetStore): Promise<void> {
-    const oldest = runtime.now() - policy.staleWindowSeconds * 1000;
-    const set = await readSnapshot(store, entry.id, oldest);
+  async function fromStore(entry: Entry, issuer: IssuerConfig, store: KeySetStore): Promise<void> {
+    const set = await readSnapshot(store, entry.id, { issuer, policy, now: runtime.now() });
     if (!set) return;
     counters.storeHits += 1;
     if (entry.set && entry.set.fetchedAt >= set.fetchedAt) return;
@@ -111,7 +115,7 @@ export function createKeySetCache(config: AuthConfig, runtime: Runtime): KeySetC
       const set = await fetchKeySet(network, entry, issuer);
       install(entry, set);
       if (runtime.store) {
-        const write = writeSnapshot(runtime.store, entry.id, set);
+        const write = writeSnapshot(runtime.store, entry.id, set, issuer, policy);
         if (background && runtime.waitUntil) runtime.waitUntil(write);
         else await write;
       }
@@ -148,7 +152,7 @@ export function createKeySetCache(config: AuthConfig, runtime: Runtime): KeySetC
     const run = async (): Promise<UpdateSource> => {
       const store = runtime.store;
       if (store) {
-        await fromStore(entry, store);
+        await fromStore(entry, issuer, store);
         // Memory may also have been filled meanwhile by a concurrent caller's update.
         const set = entry.set;
         if (isFresh(set, runtime.now()) && namedKeys(set, kid).length > 0) return 'store';
@@ -308,15 +312,15 @@ export function createKeySetCache(config: AuthConfig, runtime: Runtime): KeySetC
     refresh,
 
     async refreshAll() {
-      // One refresh per address, all at once: issuers sharing a key set share its fetch.
-      const byAddress = new Map<string, Promise<void>>();
+      // One refresh per entry, all at once: issuers sharing a key set share its fetch.
+      const byEntry = new Map<Entry, Promise<void>>();
       const outcomes = config.issuers.map(async (issuer) => {
         try {
-          const id = entryOf(issuer).id;
-          let pending = byAddress.get(id);
+          const entry = entryOf(issuer);
+          let pending = byEntry.get(entry);
           if (!pending) {
             pending = refresh(issuer);
-            byAddress.set(id, pending);
+            byEntry.set(entry, pending);
           }
           await pending;
           return { issuer: issuer.issuer, ok: true };

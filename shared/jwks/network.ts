@@ -133,6 +133,12 @@ async function resolveAddress(
   } catch (error) {
     // A document that names another issuer is never papered over with an old address.
     if (known !== undefined && error instanceof AuthError && error.code === 'key_set_unavailable') {
+      // Remembered for the failure backoff: while discovery is down, each key-set refresh
+      // must not wait on (or time out against) the discovery address again.
+      entry.discovered = {
+        url: known,
+        freshUntil: context.now() + context.policy.failureBackoffSeconds * 1000,
+      };
       return known;
     }
     throw error;

@@ -1,50 +1,107 @@
 /**
  * The store tier between isolate memory and the network (Workers KV). Snapshots are re-parsed
- * on the way in, so a damaged or hand-edited entry is ignored rather than trusted, and store
- * failures are never fatal: the store is an optimisation, the network the source of truth.
+ * and checked on the way in, so a damaged, hand-edited or foreign entry is ignored rather than
+ * trusted, and store failures are never fatal: the store is an optimisation, the network the
+ * source of truth. Reads and writes are bounded in time like fetches, so a store that never
+ * answers cannot hold a request.
  */
-import type { KeySetSnapshot, KeySetStore } from '../types.ts';
+import type { CachePolicy, IssuerConfig, KeySetSnapshot, KeySetStore } from '../types.ts';
+import { addressProblem } from './discovery.ts';
 import type { LoadedSet } from './entry.ts';
 import { loadedSet, snapshotOf } from './entry.ts';
 import { keysFrom } from './parse.ts';
 
 /**
+ * How far in the future a snapshot's fetch time may lie (another isolate's clock) before the
+ * snapshot is taken for garbage: a set "fetched" later than any fetch we could make would
+ * otherwise win over every real fetch and pin its keys.
+ */
+const MAX_CLOCK_SKEW_MS = 60_000;
+
+/** What a snapshot is checked against. */
+export interface SnapshotContext {
+  readonly issuer: IssuerConfig;
+  readonly policy: CachePolicy;
+  /** Epoch milliseconds. */
+  readonly now: number;
+}
+
+/**
  * Reads the snapshot stored under `id` and turns it into a set, or `undefined` when there is
- * none, it is malformed, or it is older than `oldestUsefulAt` (past any stale window).
+ * none, the store does not answer within `fetchTimeoutSeconds`, or the snapshot is malformed,
+ * dated in the future, past any stale window, or written for another key-set address or
+ * another issuer. Its freshness is held to this configuration's `maxMaxAgeSeconds`.
  */
 export async function readSnapshot(
   store: KeySetStore,
   id: string,
-  oldestUsefulAt: number,
+  context: SnapshotContext,
 ): Promise<LoadedSet | undefined> {
-  let snapshot: KeySetSnapshot | undefined;
+  let snapshot: unknown;
   try {
-    snapshot = await store.get(id);
+    snapshot = await bounded(store.get(id), context.policy);
   } catch {
     return undefined;
   }
-  if (!isSnapshot(snapshot) || snapshot.freshUntil < oldestUsefulAt) return undefined;
+  if (!isSnapshot(snapshot) || !belongsTo(snapshot, context.issuer)) return undefined;
 
+  const { now, policy } = context;
+  if (snapshot.fetchedAt > now + MAX_CLOCK_SKEW_MS) return undefined;
+  const fetchedAt = Math.min(snapshot.fetchedAt, now);
+  const freshUntil = Math.min(snapshot.freshUntil, fetchedAt + policy.maxMaxAgeSeconds * 1000);
+  if (freshUntil + policy.staleWindowSeconds * 1000 < now) return undefined;
+
+  const jwksUrl = snapshot.jwksUrl ?? id;
   try {
-    return loadedSet(keysFrom(snapshot.keys, snapshot.jwksUrl ?? id), {
-      fetchedAt: snapshot.fetchedAt,
-      freshUntil: snapshot.freshUntil,
+    return loadedSet(keysFrom(snapshot.keys, jwksUrl), {
+      fetchedAt,
+      freshUntil,
       etag: typeof snapshot.etag === 'string' ? snapshot.etag : undefined,
       lastModified: typeof snapshot.lastModified === 'string' ? snapshot.lastModified : undefined,
-      jwksUrl: typeof snapshot.jwksUrl === 'string' ? snapshot.jwksUrl : id,
+      jwksUrl,
     });
   } catch {
     return undefined;
   }
 }
 
-/** Writes `set` under `id`; a failed write is dropped (the next fetch writes again). */
-export async function writeSnapshot(store: KeySetStore, id: string, set: LoadedSet): Promise<void> {
+/**
+ * Writes `set` under `id`; a failed or unanswered write is dropped (the next fetch writes
+ * again). A discovered set records the issuer whose discovery document named its address.
+ */
+export async function writeSnapshot(
+  store: KeySetStore,
+  id: string,
+  set: LoadedSet,
+  issuer: IssuerConfig,
+  policy: CachePolicy,
+): Promise<void> {
+  const snapshot: KeySetSnapshot = {
+    ...snapshotOf(set),
+    ...(issuer.jwksUrl === undefined ? { issuer: issuer.issuer } : {}),
+  };
   try {
-    await store.put(id, snapshotOf(set));
+    await bounded(store.put(id, snapshot), policy);
   } catch {
     // Nothing to do: the set is in memory, and the store is only a shortcut for other isolates.
   }
+}
+
+/**
+ * Whether a snapshot was written for this issuer's key set: the configured address itself,
+ * or, for a discovered set, a fetchable address found by discovery for exactly this issuer
+ * (two issuers that differ only in a trailing slash share a discovery address, and a snapshot
+ * written by one must not spare the other its own issuer check).
+ */
+function belongsTo(snapshot: KeySetSnapshot, issuer: IssuerConfig): boolean {
+  if (issuer.jwksUrl !== undefined) {
+    return snapshot.jwksUrl === undefined || snapshot.jwksUrl === issuer.jwksUrl;
+  }
+  return (
+    snapshot.issuer === issuer.issuer &&
+    typeof snapshot.jwksUrl === 'string' &&
+    addressProblem(snapshot.jwksUrl) === undefined
+  );
 }
 
 function isSnapshot(value: unknown): value is KeySetSnapshot {
@@ -53,6 +110,24 @@ function isSnapshot(value: unknown): value is KeySetSnapshot {
   return (
     Array.isArray(snapshot.keys) &&
     Number.isFinite(snapshot.fetchedAt) &&
-    Number.isFinite(snapshot.freshUntil)
+    Number.isFinite(snapshot.freshUntil) &&
+    (snapshot.jwksUrl === undefined || typeof snapshot.jwksUrl === 'string') &&
+    (snapshot.issuer === undefined || typeof snapshot.issuer === 'string')
   );
+}
+
+/** `operation`, or a rejection once the fetch timeout has passed. */
+async function bounded<T>(operation: Promise<T>, policy: CachePolicy): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error('store timeout')),
+      Math.max(1, policy.fetchTimeoutSeconds * 1000),
+    );
+  });
+  try {
+    return await Promise.race([operation, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

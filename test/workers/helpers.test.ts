@@ -129,6 +129,9 @@ describe('KV snapshots', () => {
 
   it('reads back what it writes and refuses other shapes', () => {
     expect(parseSnapshot(JSON.parse(JSON.stringify(snapshot)))).toEqual(snapshot);
+    // A discovered set keeps the address and the issuer it was discovered for.
+    const discovered = { ...snapshot, jwksUrl: 'https://a.example/k', issuer: 'https://a.example' };
+    expect(parseSnapshot(JSON.parse(JSON.stringify(discovered)))).toEqual(discovered);
     expect(parseSnapshot({ keys: 'x', fetchedAt: 1, freshUntil: 2 })).toBeUndefined();
     expect(parseSnapshot({ keys: [1], fetchedAt: 1, freshUntil: 2 })).toBeUndefined();
     expect(parseSnapshot({ keys: [], fetchedAt: '1', freshUntil: 2 })).toBeUndefined();

@@ -293,6 +293,99 @@ describe('store tier with a stale snapshot', () => {
     expect(isolate.stats().storeHits).toBe(0);
   });
 
+  it('ignores a snapshot dated in the future, so the fetched set is installed', async () => {
+    const store = memoryStore();
+    const url = issuer.jwksUrl as string;
+    const future = time.now() + 86_400_000;
+    store.data.set(url, {
+      keys: [k2.publicJwk],
+      fetchedAt: future,
+      freshUntil: future,
+      jwksUrl: url,
+    });
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time, { store }));
+
+    const lookup = await cache.getKeys(issuer, 'k1');
+
+    expect(lookup.cache).toBe('miss');
+    expect(cache.hasKey(issuer, 'k2')).toBe(false);
+    expect(cache.status(issuer).freshUntil).toBe(time.now() + 600_000);
+  });
+
+  it('holds a snapshot written under a longer upper bound to this one', async () => {
+    const store = memoryStore();
+    const url = issuer.jwksUrl as string;
+    const year = 365 * 86_400_000;
+    store.data.set(url, {
+      keys: [k2.publicJwk],
+      fetchedAt: time.now(),
+      freshUntil: time.now() + year,
+      jwksUrl: url,
+    });
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time, { store }));
+
+    expect((await cache.getKeys(issuer, 'k2')).cache).toBe('hit');
+    expect(cache.status(issuer).freshUntil).toBe(time.now() + 86_400_000);
+    time.advance(86_401);
+    await cache.getKeys(issuer, 'k1');
+    expect(provider.count('/jwks.json')).toBe(1);
+    expect(cache.hasKey(issuer, 'k2')).toBe(false);
+  });
+
+  it('ignores a snapshot that names another key-set address', async () => {
+    const store = memoryStore();
+    const url = issuer.jwksUrl as string;
+    store.data.set(url, {
+      keys: [k2.publicJwk],
+      fetchedAt: time.now(),
+      freshUntil: time.now() + 600_000,
+      jwksUrl: 'https://elsewhere.example/jwks.json',
+    });
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time, { store }));
+
+    expect((await cache.getKeys(issuer, 'k1')).cache).toBe('miss');
+    expect(cache.hasKey(issuer, 'k2')).toBe(false);
+    expect(cache.stats().storeHits).toBe(0);
+  });
+
+  it('ignores a discovered snapshot without the issuer it was discovered for', async () => {
+    const discovered = issuerConfig(provider.url, undefined);
+    provider.route('/.well-known/openid-configuration', {
+      body: { issuer: provider.url, jwks_uri: `${provider.url}/jwks.json` },
+    });
+    const store = memoryStore();
+    const id = `${provider.url}/.well-known/openid-configuration`;
+    const snapshot = {
+      keys: [k2.publicJwk],
+      fetchedAt: time.now(),
+      freshUntil: time.now() + 600_000,
+      jwksUrl: `${provider.url}/jwks.json`,
+    };
+    store.data.set(id, snapshot);
+    const cache = createKeySetCache(authConfig([discovered]), runtime(time, { store }));
+
+    expect((await cache.getKeys(discovered, 'k1')).cache).toBe('miss');
+    expect(store.data.get(id)?.issuer).toBe(provider.url);
+    store.data.set(id, { ...snapshot, issuer: provider.url });
+    const isolate = createKeySetCache(authConfig([discovered]), runtime(time, { store }));
+    expect((await isolate.getKeys(discovered, 'k2')).cache).toBe('hit');
+  });
+
+  it('gives up on a store that never answers, reads and writes alike', async () => {
+    const store = {
+      get: () => new Promise<never>(() => undefined),
+      put: () => new Promise<never>(() => undefined),
+    };
+    const cache = createKeySetCache(
+      authConfig([issuer], { fetchTimeoutSeconds: 0.2 }),
+      runtime(time, { store }),
+    );
+
+    expect((await cache.getKeys(issuer, 'k1')).cache).toBe('miss');
+    await cache.refresh(issuer);
+    expect(provider.count('/jwks.json')).toBe(2);
+  });
+
   it('fetches for a kid the fresh stored set lacks', async () => {
     const store = memoryStore();
     const warm = createKeySetCache(authConfig([issuer]), runtime(time, { store }));

@@ -308,6 +308,69 @@ describe('discovery and the cache tiers', () => {
     expect(provider.count(new URL(served.jwksUri).pathname)).toBe(2);
   });
 
+  it('does not retry a failed rediscovery on each refresh within the failure backoff', async () => {
+    const served = serveReal(google);
+    const issuer = issuerConfig(google.issuer, undefined);
+    const time = clock();
+    const cache = createKeySetCache(
+      authConfig([issuer], { failureBackoffSeconds: 120 }),
+      runtime(time, { fetch: served.fetch }),
+    );
+    await cache.getKeys(issuer, undefined);
+    provider.route(served.discoveryPath, { status: 503 });
+
+    time.advance(601);
+    await cache.getKeys(issuer, undefined);
+    // Unknown kids after the cooldown refetch the key set, from the address already known.
+    time.advance(31);
+    await failure(cache.getKeys(issuer, 'rotated-1'));
+    time.advance(31);
+    await failure(cache.getKeys(issuer, 'rotated-2'));
+
+    expect(provider.count(served.discoveryPath)).toBe(2);
+    expect(provider.count(new URL(served.jwksUri).pathname)).toBe(4);
+
+    time.advance(120);
+    await failure(cache.getKeys(issuer, 'rotated-3'));
+    expect(provider.count(served.discoveryPath)).toBe(3);
+  });
+
+  it.each([
+    ['the right issuer first', false],
+    ['the wrong issuer first', true],
+  ])('holds issuers that differ in a trailing slash to their own check, %s', async (_, flip) => {
+    const auth0 = PROVIDERS.find((real) => real.discovery === 'auth0-common.json') as RealProvider;
+    const served = serveReal(auth0);
+    const right = issuerConfig('https://common.auth0.com/', undefined);
+    const wrong = issuerConfig('https://common.auth0.com', undefined);
+    const store = memoryStore();
+    const cache = createKeySetCache(
+      authConfig(flip ? [wrong, right] : [right, wrong]),
+      runtime(clock(), { fetch: served.fetch, store }),
+    );
+
+    const order = flip ? [wrong, right] : [right, wrong];
+    const outcomes = new Map<string, string>();
+    for (const issuer of order) {
+      try {
+        await cache.getKeys(issuer, undefined);
+        outcomes.set(issuer.issuer, 'keys');
+      } catch (error) {
+        outcomes.set(issuer.issuer, (error as AuthError).code);
+      }
+    }
+
+    expect(outcomes.get(right.issuer)).toBe('keys');
+    expect(outcomes.get(wrong.issuer)).toBe('key_set_invalid');
+    // A fresh isolate sharing the store: the snapshot the right issuer wrote spares the wrong
+    // one nothing.
+    const isolate = createKeySetCache(
+      authConfig([wrong]),
+      runtime(clock(), { fetch: served.fetch, store }),
+    );
+    expect((await failure(isolate.getKeys(wrong, undefined))).code).toBe('key_set_invalid');
+  });
+
   it('serves a fresh isolate from the store without discovering', async () => {
     const served = serveReal(google);
     const issuer = issuerConfig(google.issuer, undefined);

@@ -76,6 +76,55 @@ const MISBEHAVIOURS: Misbehaviour[] = [
     retryAfterSeconds: 120,
   },
   {
+    name: '200 {"keys":[]}',
+    reply: () => ({ body: { keys: [] } }),
+    code: 'key_set_invalid',
+  },
+  {
+    name: '200 with only keys that cannot verify',
+    reply: () => ({
+      body: {
+        keys: [
+          { ...k1.publicJwk, use: 'enc' },
+          { ...k1.publicJwk, key_ops: ['encrypt'] },
+          { ...k1.publicJwk, d: 'AQAB' },
+          { kty: 'oct', kid: 'k1', k: 'c2VjcmV0' },
+          {
+            kty: 'OKP',
+            crv: 'X25519',
+            kid: 'k1',
+            x: 'hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo',
+          },
+        ],
+      },
+    }),
+    code: 'key_set_invalid',
+  },
+  ...[302, 307, 308].map((status) => ({
+    name: `${status} to another URL`,
+    reply: (): Reply => ({ status, headers: { location: `${provider.url}/moved.json` } }),
+    code: 'key_set_unavailable' as const,
+  })),
+  {
+    name: '429 with an HTTP-date Retry-After',
+    reply: () => ({
+      status: 429,
+      headers: { 'retry-after': new Date(time.now() + 120_000).toUTCString() },
+    }),
+    code: 'key_set_unavailable',
+    retryAfterSeconds: 120,
+  },
+  {
+    name: '503 with a negative Retry-After',
+    reply: () => ({ status: 503, headers: { 'retry-after': '-1' } }),
+    code: 'key_set_unavailable',
+  },
+  {
+    name: '200 larger than maxResponseBytes',
+    reply: () => ({ body: `{"keys":[],"pad":"${'x'.repeat(POLICY.maxResponseBytes)}"}` }),
+    code: 'key_set_unavailable',
+  },
+  {
     name: '200 after 8 s',
     reply: () => ({ body: jwks(k1), delayMs: 8000 }),
     code: 'key_set_unavailable',
