@@ -90,6 +90,16 @@ async function exchange(
         'redirects are not followed, configure the final address',
     );
   }
+  if (response.redirected) {
+    // A `fetch` that followed the redirect anyway (a wrapper or polyfill that drops
+    // `redirect: 'manual'`): the keys would come from an address nobody configured.
+    await discard(response);
+    throw unavailable(
+      url,
+      `was redirected to ${response.url || 'another address'}; ` +
+        'redirects are not followed, configure the final address',
+    );
+  }
   if (response.status !== 200) {
     await discard(response);
     const retryAfter = retryAfterSeconds(response.headers, now);

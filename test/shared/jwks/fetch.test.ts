@@ -147,6 +147,17 @@ describe('fetchBounded', () => {
     expect(provider.count('/new')).toBe(0);
   });
 
+  it('refuses an answer that a fetch wrapper got by following a redirect anyway', async () => {
+    provider.route('/old', { status: 301, headers: { location: `${provider.url}/new` } });
+    provider.route('/new', { body: jwks(k1) });
+    const following: typeof fetch = (input, init) => fetch(input, { ...init, redirect: 'follow' });
+
+    const error = await failure(fetchBounded(following, `${provider.url}/old`, LIMITS, 0));
+
+    expect(error.code).toBe('key_set_unavailable');
+    expect(error.message).toContain(`redirected to ${provider.url}/new`);
+  });
+
   it('sends validators and returns a 304 as such', async () => {
     let seen: string | undefined;
     provider.route('/cond', (req) => {
