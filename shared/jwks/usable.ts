@@ -123,6 +123,11 @@ function ecProblem(jwk: Record<string, unknown>): string | undefined {
 }
 
 function okpProblem(jwk: Record<string, unknown>): string | undefined {
+  // X25519 and X448 are key-agreement curves (RFC 8037 §3.2): an encryption key, whatever
+  // its `use` or `alg` claim.
+  if (jwk.crv === 'X25519' || jwk.crv === 'X448') {
+    return `OKP curve ${jwk.crv} is for key agreement (encryption), not signatures`;
+  }
   const size = typeof jwk.crv === 'string' ? OKP_CURVES[jwk.crv] : undefined;
   if (size === undefined) return `unsupported OKP curve "${String(jwk.crv)}"`;
   const x = decodeMember(jwk.x);

@@ -147,6 +147,9 @@ describe('unusable keys are skipped, the rest kept (C13)', () => {
     expect(reasonFor({ ...rsa.publicJwk, use: undefined, alg: 'RSA-OAEP' })).toContain(
       'not a signing algorithm',
     );
+    // An X25519 key is for key agreement even when it claims to sign.
+    const x25519 = { kty: 'OKP', crv: 'X25519', x: ed.publicJwk.x, use: 'sig', alg: 'EdDSA' };
+    expect(reasonFor(x25519)).toContain('key agreement');
   });
 
   it('skips symmetric keys and keys with private material', () => {
