@@ -4,6 +4,7 @@
  * and the documents that are not JWK Sets are operator errors.
  */
 import { readdirSync } from 'node:fs';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -164,5 +165,127 @@ describe('real provider caching headers through the cache', () => {
     await cache.getKeys(issuer, undefined);
 
     expect(cache.status(issuer).freshUntil).toBe(time.now() + seconds * 1000);
+  });
+});
+
+/**
+ * A TCP server that answers every request with one captured response: the status line, every
+ * captured header line exactly as recorded (hop-by-hop ones included), and the body framed the
+ * way those headers say: chunked, cut to the declared Content-Length, or ended by closing.
+ */
+async function replay(headers: [string, string][], body: string) {
+  const bytes = Buffer.from(body, 'utf8');
+  const named = (name: string) => headers.find(([key]) => key.toLowerCase() === name)?.[1];
+  const declared = named('content-length');
+  const chunked = named('transfer-encoding')?.toLowerCase() === 'chunked';
+  let framed: Buffer;
+  if (chunked) {
+    const size = Buffer.from(`${bytes.length.toString(16)}\r\n`);
+    framed = Buffer.concat([size, bytes, Buffer.from('\r\n0\r\n\r\n')]);
+  } else if (declared !== undefined) {
+    framed = bytes.subarray(0, Number(declared));
+  } else {
+    framed = bytes;
+  }
+  const head = ['HTTP/1.1 200 OK', ...headers.map(([key, value]) => `${key}: ${value}`)];
+  const closes = !chunked && declared === undefined;
+  let requests = 0;
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('data', (data) => {
+      if (!data.includes('\r\n\r\n')) return;
+      requests += 1;
+      socket.write(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), framed]));
+      if (closes) socket.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests: () => requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('real provider responses replayed with every captured header', () => {
+  const captured = JSON.parse(realFile('jwks/_http-response-headers.json')) as Record<
+    string,
+    { request_url?: string; body_file?: string | null; headers?: [string, string][] }
+  >;
+  const sets = Object.entries(captured).filter(
+    ([name, entry]) => name.endsWith('_jwks') && typeof entry.body_file === 'string',
+  );
+  const FRESHNESS: Record<string, number> = {
+    auth0_jwks: 60,
+    okta_jwks: 86_400,
+    keycloak_jwks: 60,
+  };
+
+  it('replays every captured key-set response', () => {
+    expect(sets.map(([name]) => name).sort()).toEqual(Object.keys(FRESHNESS).sort());
+  });
+
+  it.each(sets)('loads %s and gives it the freshness its headers ask for', async (name, entry) => {
+    const body = realFile(`jwks/${entry.body_file}`);
+    const server = await replay(entry.headers ?? [], body);
+    try {
+      const issuer = issuerConfig(`https://${name}.example`, `${server.url}/jwks`);
+      const time = clock(Date.parse('2022-11-12T20:00:00Z'));
+      const cache = createKeySetCache(authConfig([issuer]), runtime(time));
+
+      const lookup = await cache.getKeys(issuer, undefined);
+      time.advance(30);
+      await cache.getKeys(issuer, undefined);
+
+      expect(lookup.keys.length).toBeGreaterThan(0);
+      expect(cache.status(issuer).freshUntil).toBe(time.now() - 30_000 + FRESHNESS[name]! * 1000);
+      expect(server.requests()).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('discovers Auth0 through its discovery response replayed with its own headers', async () => {
+    const discovery = captured.auth0_discovery;
+    const jwksEntry = captured.auth0_jwks;
+    const document = realFile('discovery/auth0-common.json');
+    const jwksUri = JSON.parse(document).jwks_uri as string;
+    const discoveryServer = await replay(discovery?.headers ?? [], document);
+    const jwksServer = await replay(
+      jwksEntry?.headers ?? [],
+      realFile('jwks/auth0-common-jwks.json'),
+    );
+    try {
+      // Both real addresses are on one host: each is routed by its path to its replaying server.
+      const routes = new Map([
+        [discovery?.request_url as string, discoveryServer.url],
+        [jwksUri, jwksServer.url],
+      ]);
+      const fetchFn: typeof fetch = (input, init) => {
+        const target = routes.get(String(input));
+        if (target === undefined) return Promise.reject(new TypeError('unexpected address'));
+        return fetch(`${target}${new URL(String(input)).pathname}`, init);
+      };
+      const issuer = issuerConfig('https://common.auth0.com/', undefined);
+      const time = clock(Date.parse('2022-11-12T20:00:00Z'));
+      const cache = createKeySetCache(authConfig([issuer]), runtime(time, { fetch: fetchFn }));
+
+      const lookup = await cache.getKeys(issuer, undefined);
+
+      expect(lookup.keys.length).toBeGreaterThan(0);
+      expect(cache.status(issuer).jwksUrl).toBe(jwksUri);
+      expect(discoveryServer.requests()).toBe(1);
+      expect(jwksServer.requests()).toBe(1);
+    } finally {
+      await discoveryServer.close();
+      await jwksServer.close();
+    }
   });
 });
