@@ -32,7 +32,9 @@ export function jwksUriFromDiscovery(body: string, issuer: string): string {
   try {
     document = JSON.parse(body);
   } catch {
-    throw invalid(issuer, 'its discovery document is not JSON');
+    // A login, error or landing page in place of the document is the usual cause; say so.
+    const what = /^\s*</.test(body) ? 'HTML, not JSON' : 'not JSON';
+    throw invalid(issuer, `its discovery document is ${what}`);
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     throw invalid(issuer, 'its discovery document is not a JSON object');

@@ -249,7 +249,11 @@ describe('discovery rules', () => {
     };
     expect(codeOf('{"jwks_uri":"https://issuer.example/keys"}')).toContain('no "issuer"');
     expect(codeOf(`{"issuer":"${issuer}"}`)).toContain('no "jwks_uri"');
-    expect(codeOf('<html>')).toContain('not JSON');
+    expect(codeOf('<html>')).toContain('HTML, not JSON');
+    expect(codeOf('{"issuer":')).toContain('is not JSON');
+    expect(codeOf(`{"issuer":"${issuer.toUpperCase()}","jwks_uri":"${issuer}/k"}`)).toContain(
+      'not exactly the configured one',
+    );
     expect(codeOf('[]')).toContain('not a JSON object');
     expect(codeOf(`{"issuer":"${issuer}","jwks_uri":"keys.json"}`)).toContain('absolute URL');
   });
@@ -369,6 +373,33 @@ describe('discovery and the cache tiers', () => {
       runtime(clock(), { fetch: served.fetch, store }),
     );
     expect((await failure(isolate.getKeys(wrong, undefined))).code).toBe('key_set_invalid');
+  });
+
+  it.each([
+    [
+      'an HTML page',
+      { body: '<!doctype html><p>Sign in</p>', headers: { 'content-type': 'text/html' } },
+      'key_set_invalid',
+    ],
+    [
+      'a document over maxResponseBytes',
+      { body: `{"pad":"${'x'.repeat(70_000)}"}` },
+      'key_set_unavailable',
+    ],
+    ['a 500', { status: 500 }, 'key_set_unavailable'],
+  ])('fails a cold lookup on %s at discovery and backs off', async (_, reply, code) => {
+    const issuer = issuerConfig(provider.url, undefined);
+    provider.route('/.well-known/openid-configuration', reply);
+    const time = clock();
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time));
+
+    for (let i = 0; i < 5; i++) {
+      expect((await failure(cache.getKeys(issuer, 'k1'))).code).toBe(code);
+    }
+    expect(provider.count()).toBe(1);
+    time.advance(10);
+    await failure(cache.getKeys(issuer, 'k1'));
+    expect(provider.count()).toBe(2);
   });
 
   it('serves a fresh isolate from the store without discovering', async () => {
