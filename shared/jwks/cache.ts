@@ -111,20 +111,28 @@ export function createKeySetCache(config: AuthConfig, runtime: Runtime): KeySetC
     background: boolean,
   ): Promise<AuthError | undefined> {
     entry.lastNetworkAt = runtime.now();
+    let set: LoadedSet;
     try {
-      const set = await fetchKeySet(network, entry, issuer);
-      install(entry, set);
-      if (runtime.store) {
-        const write = writeSnapshot(runtime.store, entry.id, set, issuer, policy);
-        if (background && runtime.waitUntil) runtime.waitUntil(write);
-        else await write;
-      }
-      return undefined;
+      set = await fetchKeySet(network, entry, issuer);
     } catch (error) {
       counters.failed += 1;
       entry.failure = failureFrom(error, runtime.now());
       return entry.failure.error;
     }
+
+    install(entry, set);
+    if (runtime.store) {
+      // The set is installed: nothing the store tier does (nor a `waitUntil` that throws, as
+      // one called after the response may) can turn this fetch into a failure.
+      const write = writeSnapshot(runtime.store, entry.id, set, issuer, policy);
+      try {
+        if (background && runtime.waitUntil) runtime.waitUntil(write);
+        else await write;
+      } catch {
+        await write;
+      }
+    }
+    return undefined;
   }
 
   function failureFrom(error: unknown, now: number): Failure {

@@ -119,6 +119,19 @@ describe('key-set cache tiers', () => {
     expect(store.data.get(issuer.jwksUrl as string)?.keys).toEqual([k1.publicJwk]);
   });
 
+  it('keeps a fetched set as a success when waitUntil throws, writing the store inline', async () => {
+    const store = memoryStore();
+    const waitUntil = () => {
+      throw new Error('waitUntil called after the response');
+    };
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time, { store, waitUntil }));
+
+    expect((await cache.getKeys(issuer, 'k1')).cache).toBe('miss');
+    expect(cache.status(issuer).lastFailure).toBeUndefined();
+    expect(cache.stats().failed).toBe(0);
+    expect(store.writes).toBe(1);
+  });
+
   it('throws key_unknown for a kid missing after the refetch', async () => {
     const cache = createKeySetCache(authConfig([issuer]), runtime(time));
 
