@@ -18,14 +18,14 @@ interface Example {
 }
 
 /** Each `"provider"` example of the README, with the `credentials` sentence that follows it. */
-function readmeExamples(): Map<string, Example> {
+function readmeExamples(): [string, Example][] {
   const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-  const found = new Map<string, Example>();
+  const found: [string, Example][] = [];
   for (const match of readme.matchAll(/```json\n([\s\S]*?)```\n+(with `("credentials"[^`]*)`)?/g)) {
     const entry = JSON.parse(match[1] as string) as Example['issuer'];
     if (typeof entry.provider !== 'string' || !('issuer' in entry)) continue;
     const credentials = match[3] ? JSON.parse(`{${match[3]}}`).credentials : undefined;
-    found.set(entry.provider, { issuer: entry, credentials });
+    found.push([`${entry.provider} (${entry.issuer})`, { issuer: entry, credentials }]);
   }
   return found;
 }
@@ -171,7 +171,7 @@ const PROVIDERS: Record<string, Build> = {
     return {
       key: () => rsaNoAlg,
       good: {
-        'a v2 access token of a listed tenant': {
+        'an access token of a listed tenant': {
           claims: access,
           header: { x5t: 'provider-noalg' },
         },
@@ -346,15 +346,18 @@ async function tokenOf(key: TestKey, shape: Shape): Promise<string> {
   return signRaw(key, header, claims);
 }
 
-describe.each(Object.keys(PROVIDERS))('the README example for %s', (provider) => {
-  const example = () => {
-    const found = examples.get(provider);
-    if (!found) throw new Error(`the README has no example for ${provider}`);
-    return found;
-  };
+it('finds a README example for every provider shape here', () => {
+  const documented = new Set(examples.map(([, example]) => example.issuer.provider));
+  for (const provider of Object.keys(PROVIDERS)) expect(documented, provider).toContain(provider);
+});
+
+describe.each(examples)('the README example for %s', (_, example) => {
+  const provider = example.issuer.provider as string;
   const build = () => {
-    const { issuer } = example();
-    return PROVIDERS[provider]!(issuer.issuer, issuer.audiences?.[0] ?? '');
+    const { issuer } = example;
+    const shapes = PROVIDERS[provider];
+    if (!shapes) throw new Error(`no token shapes for provider ${provider}`);
+    return shapes(issuer.issuer, issuer.audiences?.[0] ?? '');
   };
   const cases = (which: 'good' | 'bad') =>
     Object.keys(PROVIDERS[provider]!('https://issuer.example/realms/main/default/', 'aud')[which]);
@@ -363,7 +366,7 @@ describe.each(Object.keys(PROVIDERS))('the README example for %s', (provider) =>
     const shape = build().good[name]!;
     const key = build().key();
     const token = await tokenOf(key, shape);
-    const decision = await gate(example(), key).authorize((shape.send ?? bearerGet)(token));
+    const decision = await gate(example, key).authorize((shape.send ?? bearerGet)(token));
     expect(decision.outcome === 'deny' ? decision.error.code : decision.outcome).toBe('allow');
   });
 
@@ -371,14 +374,14 @@ describe.each(Object.keys(PROVIDERS))('the README example for %s', (provider) =>
     const shape = build().bad[name]!;
     const key = build().key();
     const token = await tokenOf(key, shape);
-    const decision = await gate(example(), key).authorize((shape.send ?? bearerGet)(token));
+    const decision = await gate(example, key).authorize((shape.send ?? bearerGet)(token));
     expect(decision.outcome).toBe('deny');
   });
 
   it('refuses an HS256 token keyed with the published key, and one signed by another key', async () => {
     const shape = Object.values(build().good)[0]!;
     const key = build().key();
-    const authorizer = gate(example(), key);
+    const authorizer = gate(example, key);
     const send = shape.send ?? bearerGet;
     const confused = await hmacToken(
       { alg: 'HS256', kid: key.kid, typ: 'JWT' },
