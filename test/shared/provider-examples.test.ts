@@ -166,7 +166,7 @@ const PROVIDERS: Record<string, Build> = {
       scp: 'access_as_user',
       sub: 's',
       tid: TENANT,
-      ver: '2.0',
+      ver: template.endsWith('/v2.0') ? '2.0' : '1.0',
     };
     return {
       key: () => rsaNoAlg,
