@@ -60,6 +60,16 @@ function checkIssuerString(raw: RawIssuer, provider: ProviderName, name: OptionN
     );
   }
   if (templates > 1) fail(name, 'issuer', `contains ${TENANT_TEMPLATE} more than once`);
+  // The reverse mistake: these providers never end `iss` with a slash, so an issuer written
+  // with one (copied from a browser bar) would match no token, silently when jwksUrl is set.
+  if (NO_TRAILING_SLASH.has(provider) && raw.issuer.endsWith('/')) {
+    fail(
+      name,
+      'issuer',
+      `ends with "/", which provider "${provider}" never writes in iss`,
+      `write it without the slash: ${raw.issuer.replace(/\/+$/, '')}`,
+    );
+  }
   // Any other brace is a placeholder nobody fills in (`{TENANTID}`, `{tenant}`): the issuer
   // would be compared as written and match no token.
   if (/[{}]/.test(raw.issuer.replace(TENANT_TEMPLATE, ''))) {
@@ -91,6 +101,17 @@ function checkIssuerString(raw: RawIssuer, provider: ProviderName, name: OptionN
     );
   }
 }
+
+/** Providers whose `iss` never ends with "/" (Entra's v1 issuer does, Auth0's always does). */
+const NO_TRAILING_SLASH: ReadonlySet<ProviderName> = new Set([
+  'clerk',
+  'cognito',
+  'okta',
+  'google',
+  'keycloak',
+  'supabase',
+  'cloudflare-access',
+]);
 
 /** A path segment that is one of Entra's tenant aliases. */
 const ENTRA_ALIAS_PATH = /\/(common|organizations|consumers)(\/|$)/i;

@@ -158,7 +158,7 @@ describe('loadConfig rejects values that look set but would match no token (C07 
   const entra = (issuer: string) =>
     withIssuer({ issuer, provider: 'entra', audiences: 'a', tenants: [TENANT] });
   const clerk = (authorizedParties: unknown) =>
-    withIssuer({ issuer: ISSUER, provider: 'clerk', authorizedParties });
+    withIssuer({ issuer: 'https://clerk.example.com', provider: 'clerk', authorizedParties });
 
   it.each([
     ['JWT_ISSUER as a pair of quotes', { JWT_ISSUER: '""', JWT_AUDIENCE: 'a' }, 'JWT_ISSUER'],
@@ -270,7 +270,33 @@ describe('loadConfig rejects values that look set but would match no token (C07 
   });
 
   it.each([
+    ['okta', 'https://example.okta.com/oauth2/default/', { audiences: 'api://default' }],
+    ['keycloak', 'https://sso.example.com/realms/main/', { audiences: 'orders' }],
+    ['google', 'https://accounts.google.com/', { audiences: 'client' }],
+    [
+      'cognito',
+      'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_ABC123/',
+      { tokenUse: 'access', clientIds: ['c'] },
+    ],
+    ['clerk', 'https://clerk.example.com/', { authorizedParties: ['https://app.example.com'] }],
+    ['supabase', 'https://abcdefgh.supabase.co/auth/v1/', { audiences: 'authenticated' }],
+    ['cloudflare-access', 'https://team.cloudflareaccess.com/', { audiences: 'tag' }],
+  ])(
+    'rejects a %s issuer with a trailing slash the provider never writes',
+    (provider, issuer, rest) => {
+      const error = configError(withIssuer({ issuer, provider, ...rest }));
+      expect(error.option).toBe('AUTH_CONFIG.issuers[0].issuer');
+      expect(error.fix).toContain(issuer.slice(0, -1));
+    },
+  );
+
+  it.each([
     ['an Entra template', entra(TEMPLATE)],
+    [
+      'an Auth0 issuer with its slash',
+      withIssuer({ issuer: ISSUER, provider: 'auth0', audiences: 'a' }),
+    ],
+    ['a generic issuer with a slash', withIssuer({ issuer: ISSUER, audiences: 'a' })],
     ['an Entra tenant issuer', entra(`https://login.microsoftonline.com/${TENANT}/v2.0`)],
     ['a v1 Entra template', entra('https://sts.windows.net/{tenantid}/')],
     ['Clerk origins with a port', clerk(['http://localhost:3000', 'https://app.example.com'])],
