@@ -112,8 +112,8 @@ function bareToken(value: string, where: string, maxTokenBytes: number): string 
 
 /**
  * Finds the request's credential by the configured sources, in this order: `Authorization`
- * (when `bearer` is on), the configured header, the cookie (only when no `Authorization`
- * header is present), then the route's query parameter. A query credential next to any other
+ * (when `bearer` is on), the configured header, the cookie (with `bearer` on, only when no
+ * `Authorization` header is present), then the route's query parameter. A query credential next to any other
  * credential is malformed (RFC 6750 §2: one method per request).
  * @returns `undefined` when there is no credential at all.
  * @throws AuthError `credential_malformed` or `token_too_large`
@@ -150,7 +150,10 @@ function fromHeaders(
     }
   }
 
-  if (settings.cookie !== undefined && req.header('authorization') === null) {
+  // Reached with bearer on only when there is no `Authorization` header: a present one is the
+  // credential, read or refused above, never passed over for the cookie. With bearer off it is
+  // the application's own (Basic, its own tokens), not ours, so it does not hide the cookie.
+  if (settings.cookie !== undefined) {
     const cookieHeader = req.header('cookie');
     const value = cookieHeader === null ? undefined : readCookie(cookieHeader, settings.cookie);
     if (value !== undefined) {

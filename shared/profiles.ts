@@ -10,6 +10,15 @@ import type { IssuerConfig } from './types.ts';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * Issuers a provider writes in more than one spelling, each group one issuer. Google signs ID
+ * tokens with `iss` either `https://accounts.google.com` or `accounts.google.com`, depending on
+ * the client (its OpenID Connect guide says to accept both), with the same keys.
+ */
+const SPELLINGS: Readonly<Partial<Record<IssuerConfig['provider'], readonly string[][]>>> = {
+  google: [['https://accounts.google.com', 'accounts.google.com']],
+};
+
 interface Template {
   readonly config: IssuerConfig;
   readonly prefix: string;
@@ -30,11 +39,17 @@ export class IssuerIndex {
         this.#templates.push({ config, prefix: config.issuer.slice(0, at), suffix });
       }
     }
+    // The provider's other spellings of a configured issuer, after every exact issuer, so an
+    // issuer configured on its own is never shadowed by another's spelling.
+    for (const config of issuers) {
+      const group = SPELLINGS[config.provider]?.find((names) => names.includes(config.issuer));
+      for (const name of group ?? []) if (!this.#exact.has(name)) this.#exact.set(name, config);
+    }
   }
 
   /**
    * The issuer whose `iss` equals the token's exactly (RFC 7519 §4.1.1; no trailing-slash or
-   * case normalisation). For an Entra template, `iss` must equal the template with the token's
+   * case normalisation), or one of the provider's documented spellings of it (Google). For an Entra template, `iss` must equal the template with the token's
    * own `tid` substituted (C08): a token cannot borrow another tenant's issuer, and an `iss`
    * that literally contains `{tenantid}` matches nothing.
    * @throws AuthError `issuer_unknown`

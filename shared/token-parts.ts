@@ -18,14 +18,22 @@ export interface UntrustedToken {
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /**
- * Header members that name key material or where to fetch it (RFC 7515 §4.1.3-4.1.6). Trusting
- * any of them lets the token pick its own key (CVE-2018-0114), or makes us fetch an attacker's
- * URL; keys come from the issuer's configured key set only.
+ * Header members we refuse, by lower-case name, with why. Key material or where to fetch it
+ * (RFC 7515 §4.1.3-4.1.6): trusting any of them lets the token pick its own key (CVE-2018-0114),
+ * or makes us fetch an attacker's URL; keys come from the issuer's configured key set only.
+ * `crit` (§4.1.11): we understand no extension, and an empty or non-array `crit` is itself
+ * invalid. `enc` and `zip` belong to JWE (RFC 7516 §4.1.2-4.1.3): a JWS carrying them is a
+ * confused or crafted token, and we never inflate anything.
  */
-const KEY_MATERIAL_MEMBERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
-
-/** Header members of JWE only (RFC 7516 §4.1.2, §4.1.3). */
-const JWE_MEMBERS = ['enc', 'zip'] as const;
+const REFUSED_MEMBERS: ReadonlyMap<string, string> = new Map([
+  ['jwk', 'names key material (jwk)'],
+  ['jku', 'names key material (jku)'],
+  ['x5u', 'names key material (x5u)'],
+  ['x5c', 'names key material (x5c)'],
+  ['crit', 'carries crit'],
+  ['enc', 'carries enc (JWE only)'],
+  ['zip', 'carries zip (JWE only)'],
+]);
 
 function malformed(message: string, claim?: string): AuthError {
   return new AuthError('token_malformed', message, claim === undefined ? {} : { claim });
@@ -71,31 +79,21 @@ function headerOf(parts: readonly string[]): {
 } {
   const header = decodeSegment(parts[0]!);
   if (header === undefined) throw malformed('token header is not a JSON object');
-  for (const member of KEY_MATERIAL_MEMBERS) {
-    if (Object.hasOwn(header, member)) {
-      throw new AuthError('token_header_rejected', `token header names key material (${member})`, {
-        claim: member,
-      });
+  // Names are compared in any case: member names are case-sensitive (RFC 7515 §4), so `JWK`
+  // means nothing to us, but a library on the origin side that folds case would read it as
+  // `jwk`. No issuer writes such a spelling, so refusing it costs nothing.
+  for (const name of Object.keys(header)) {
+    const lower = name.toLowerCase();
+    const refused = REFUSED_MEMBERS.get(lower);
+    if (refused !== undefined) {
+      throw new AuthError('token_header_rejected', `token header ${refused}`, { claim: lower });
     }
-  }
-  // RFC 7515 §4.1.11: a recipient must reject a `crit` it does not understand. We understand
-  // no extension, and an empty or non-array `crit` is itself invalid, so any `crit` is refused.
-  if (Object.hasOwn(header, 'crit')) {
-    throw new AuthError('token_header_rejected', 'token header carries crit', { claim: 'crit' });
-  }
-  // RFC 7797 §6: `b64: false` is only meaningful under `crit`, which we refuse above; a `b64`
-  // that is not `true` without it is invalid, and a reader that honoured it would check a
-  // different payload than we decode. `zip` and `enc` belong to JWE (RFC 7516 §4.1.2-4.1.3): a
-  // JWS carrying them is a confused or crafted token, and we never inflate anything.
-  if (Object.hasOwn(header, 'b64') && header.b64 !== true) {
-    throw new AuthError('token_header_rejected', 'token header carries b64 other than true', {
-      claim: 'b64',
-    });
-  }
-  for (const member of JWE_MEMBERS) {
-    if (Object.hasOwn(header, member)) {
-      throw new AuthError('token_header_rejected', `token header carries ${member} (JWE only)`, {
-        claim: member,
+    // RFC 7797 §6: `b64: false` is only meaningful under `crit`, which is refused; a `b64`
+    // other than `true` without it is invalid, and a reader that honoured it would check a
+    // different payload than we decode.
+    if (lower === 'b64' && (name !== 'b64' || header[name] !== true)) {
+      throw new AuthError('token_header_rejected', 'token header carries b64 other than true', {
+        claim: 'b64',
       });
     }
   }

@@ -51,7 +51,7 @@ const OPTION_MEANINGS: Readonly<Record<OptionPattern, string>> = {
   'routes[].queryParameter': 'Accept the token in this query parameter on this route.',
   credentials: 'Where tokens are read from.',
   'credentials.bearer': 'Read `Authorization: Bearer`.',
-  'credentials.cookie': 'Cookie read when there is no Authorization header.',
+  'credentials.cookie': 'Cookie read when Authorization is absent, or ignored (bearer off).',
   'credentials.header': 'A header carrying the bare token.',
   'credentials.maxTokenBytes': 'Tokens larger than this are rejected before decoding.',
   forwardClaims: 'Claim name to the header (Worker) or context key (Lambda) it is forwarded in.',

@@ -60,6 +60,36 @@ function checkIssuerString(raw: RawIssuer, provider: ProviderName, name: OptionN
     );
   }
   if (templates > 1) fail(name, 'issuer', `contains ${TENANT_TEMPLATE} more than once`);
+  // The reverse mistake: these providers never end `iss` with a slash, so an issuer written
+  // with one (copied from a browser bar) would match no token, silently when jwksUrl is set.
+  if (NO_TRAILING_SLASH.has(provider) && raw.issuer.endsWith('/')) {
+    fail(
+      name,
+      'issuer',
+      `ends with "/", which provider "${provider}" never writes in iss`,
+      `write it without the slash: ${raw.issuer.replace(/\/+$/, '')}`,
+    );
+  }
+  // Any other brace is a placeholder nobody fills in (`{TENANTID}`, `{tenant}`): the issuer
+  // would be compared as written and match no token.
+  if (/[{}]/.test(raw.issuer.replace(TENANT_TEMPLATE, ''))) {
+    fail(
+      name,
+      'issuer',
+      `contains a placeholder in braces other than ${TENANT_TEMPLATE}`,
+      `write the issuer exactly as your tokens carry it; only ${TENANT_TEMPLATE} (lower case, provider "entra") stands for the tenant`,
+    );
+  }
+  if (provider === 'entra' && ENTRA_ALIAS_PATH.test(issuerPath(raw.issuer))) {
+    // `common`, `organizations` and `consumers` name endpoints, never a token's `iss`, which
+    // always carries the tenant GUID (C08).
+    fail(
+      name,
+      'issuer',
+      'names an Entra endpoint alias (common, organizations or consumers), which no token carries in iss',
+      `use https://login.microsoftonline.com/${TENANT_TEMPLATE}/v2.0 with \`tenants\`, or your tenant id in place of the alias`,
+    );
+  }
   // Auth0 issues `iss` with a trailing slash and its discovery document says so; comparing
   // exactly (RFC 7519 §4.1.1 is a string comparison) means the configuration must match.
   if (provider === 'auth0' && !raw.issuer.endsWith('/')) {
@@ -69,6 +99,29 @@ function checkIssuerString(raw: RawIssuer, provider: ProviderName, name: OptionN
       'is an Auth0 issuer without its trailing slash',
       `write it exactly as Auth0 issues it, with the slash: ${raw.issuer}/`,
     );
+  }
+}
+
+/** Providers whose `iss` never ends with "/" (Entra's v1 issuer does, Auth0's always does). */
+const NO_TRAILING_SLASH: ReadonlySet<ProviderName> = new Set([
+  'clerk',
+  'cognito',
+  'okta',
+  'google',
+  'keycloak',
+  'supabase',
+  'cloudflare-access',
+]);
+
+/** A path segment that is one of Entra's tenant aliases. */
+const ENTRA_ALIAS_PATH = /\/(common|organizations|consumers)(\/|$)/i;
+
+/** The path of an issuer URL, or the issuer itself when it is not a URL. */
+function issuerPath(issuer: string): string {
+  try {
+    return new URL(issuer).pathname;
+  } catch {
+    return issuer;
   }
 }
 
@@ -151,6 +204,23 @@ function checkProfile(raw: RawIssuer, provider: ProviderName, name: OptionNamer)
     if (raw.clientIds) profile.clientIds = Object.freeze(raw.clientIds);
   }
   if (raw.authorizedParties) profile.authorizedParties = Object.freeze(raw.authorizedParties);
+  if (provider === 'clerk') {
+    // Clerk writes the front end's origin in `azp`, and the same list vets the `Origin` of
+    // cookie requests (C11): a path, a trailing slash or "*" would match neither, ever.
+    for (const party of raw.authorizedParties ?? []) {
+      const origin = originOf(party);
+      if (origin !== party) {
+        fail(
+          name,
+          'authorizedParties',
+          `holds "${party}", which is not an origin`,
+          origin === undefined
+            ? 'list origins as scheme://host[:port], e.g. ["https://app.example.com"]'
+            : `write it as ${origin}`,
+        );
+      }
+    }
+  }
   if (provider === 'clerk' && !raw.authorizedParties && raw.allowAnyAudience !== true) {
     fail(
       name,
@@ -161,6 +231,16 @@ function checkProfile(raw: RawIssuer, provider: ProviderName, name: OptionNamer)
   }
   if (provider === 'entra') profile.tenants = checkTenants(raw, name);
   return profile;
+}
+
+/** The serialised origin of `value` (RFC 6454 §6.1), or `undefined` when it has none. */
+function originOf(value: string): string | undefined {
+  try {
+    const origin = new URL(value).origin;
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Entra tenants: GUIDs or an explicit `"*"`; required with the `{tenantid}` template (C08). */
@@ -185,6 +265,10 @@ function checkAudiences(raw: RawIssuer, provider: ProviderName, name: OptionName
   const allowAny = raw.allowAnyAudience ?? CONFIG_DEFAULTS.issuer.allowAnyAudience;
   if (allowAny && raw.audiences) {
     fail(name, 'allowAnyAudience', 'is true while `audiences` is set');
+  }
+  if (raw.audiences?.includes('*')) {
+    // jose compares `aud` as strings: "*" is not a wildcard, only a token whose aud is "*".
+    fail(name, 'audiences', 'holds "*", which is not a wildcard here');
   }
   if (raw.audiences) return [...new Set(raw.audiences)];
   if (allowAny) return [];

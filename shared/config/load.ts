@@ -141,16 +141,42 @@ function envString(
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new ConfigError(name, 'is not a string', fixFor(name));
   const trimmed = value.trim();
-  if (trimmed !== '') return trimmed;
-  if (options.blankIsAbsent) return undefined;
-  throw new ConfigError(name, 'is empty or only whitespace', fixFor(name));
+  if (trimmed === '') {
+    if (options.blankIsAbsent) return undefined;
+    throw new ConfigError(name, 'is empty or only whitespace', fixFor(name));
+  }
+  // An env file or a template that keeps quotes hands them over as part of the value:
+  // `JWT_AUDIENCE=""` is a blank in disguise, and `"api"` would never equal any `aud`.
+  if (isQuoted(trimmed)) throw quoted(name, 'is');
+  return trimmed;
+}
+
+function isQuoted(value: string): boolean {
+  const first = value[0];
+  return value.length >= 2 && (first === '"' || first === "'") && value.endsWith(first);
+}
+
+function quoted(name: string, what: string): ConfigError {
+  return new ConfigError(
+    name,
+    `${what} wrapped in quotes, which would become part of the value`,
+    `remove the quotes; ${fixFor(name)}`,
+  );
 }
 
 /** A comma-separated list; an empty item (`a,,b`, a trailing comma) is a mistake, not a wildcard. */
 function envList(name: string, value: string): string[] {
+  if (value.startsWith('[')) {
+    throw new ConfigError(
+      name,
+      'is a JSON array, but it is read as a comma-separated list',
+      fixFor(name),
+    );
+  }
   const items = value.split(',').map((item) => item.trim());
   if (items.some((item) => item === '')) {
     throw new ConfigError(name, 'has an empty item in its comma-separated list', fixFor(name));
   }
+  if (items.some(isQuoted)) throw quoted(name, 'has an item');
   return items;
 }

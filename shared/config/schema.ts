@@ -28,6 +28,11 @@ const textOrList = v.pipe(
       const where = Array.isArray(value) ? `item ${index} ` : '';
       if (typeof item !== 'string') addIssue({ message: `${where}must be a string` });
       else if (item.trim() === '') addIssue({ message: `${where}${BLANK}` });
+      // `"a,b"` (the JWT_AUDIENCE habit) would be one item "a,b", and `" , "` one item ",":
+      // a list that silently matches nothing. A list is an array here.
+      else if (!Array.isArray(value) && item.includes(',')) {
+        addIssue({ message: 'is one string holding commas; give a list as an array of strings' });
+      }
     });
   }),
   v.transform((value) => (Array.isArray(value) ? value : [value]).map((s) => String(s).trim())),

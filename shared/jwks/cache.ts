@@ -191,10 +191,11 @@ export function createKeySetCache(config: AuthConfig, runtime: Runtime): KeySetC
   }
 
   function unknownKid(issuer: IssuerConfig, kid: string | undefined): AuthError {
-    const named = kid === undefined ? '(none)' : JSON.stringify(kid);
+    // The kid is the token's text: it goes to the detail (bounded by the log writers), never
+    // into the message, which callers may show or log whole.
     return new AuthError(
       'key_unknown',
-      `No usable key with kid ${named} in the key set of ${issuer.issuer}`,
+      `No usable key for the token's kid in the key set of ${issuer.issuer}`,
       kid === undefined ? { issuer: issuer.issuer } : { issuer: issuer.issuer, kid },
     );
   }

@@ -5,21 +5,27 @@
  */
 import type { SkippedKey, UsableKey } from '../types.ts';
 
-/** JWS algorithms (RFC 7518 §3.1, RFC 8037 §3.1, RFC 9864) a key may declare, by key type. */
-const SIGNING_ALGORITHMS: Readonly<Record<string, readonly string[]>> = {
-  RSA: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'],
-  EC: ['ES256', 'ES384', 'ES512'],
-  OKP: ['EdDSA', 'Ed25519'],
-};
+// Maps, not object literals: a published `kty` or `crv` of "constructor" or "toString" would
+// find Object.prototype's members in a literal and pass as supported (or throw on use).
 
-/** Supported curves and the byte length of their coordinates (RFC 7518 §6.2.1.2, RFC 8037 §2). */
-const EC_CURVES: Readonly<Record<string, number>> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
-const EC_ALGORITHM_OF_CURVE: Readonly<Record<string, string>> = {
-  'P-256': 'ES256',
-  'P-384': 'ES384',
-  'P-521': 'ES512',
-};
-const OKP_CURVES: Readonly<Record<string, number>> = { Ed25519: 32 };
+/** JWS algorithms (RFC 7518 §3.1, RFC 8037 §3.1, RFC 9864) a key may declare, by key type. */
+const SIGNING_ALGORITHMS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['RSA', ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']],
+  ['EC', ['ES256', 'ES384', 'ES512']],
+  ['OKP', ['EdDSA', 'Ed25519']],
+]);
+
+/**
+ * Supported EC curves: the byte length of their coordinates (RFC 7518 §6.2.1.2) and the one
+ * algorithm each is used with (§3.4).
+ */
+const EC_CURVES: ReadonlyMap<string, { readonly size: number; readonly alg: string }> = new Map([
+  ['P-256', { size: 32, alg: 'ES256' }],
+  ['P-384', { size: 48, alg: 'ES384' }],
+  ['P-521', { size: 66, alg: 'ES512' }],
+]);
+/** Supported OKP curves and the byte length of their public key (RFC 8037 §2). */
+const OKP_CURVES: ReadonlyMap<string, number> = new Map([['Ed25519', 32]]);
 
 /** RFC 7518 §3.3: RSA keys for JWS must be at least 2048 bits (jose enforces it at verify time). */
 const MIN_RSA_BITS = 2048;
@@ -70,7 +76,8 @@ function problemOf(jwk: Record<string, unknown>): string | undefined {
   const { kty } = jwk;
   if (typeof kty !== 'string') return 'no kty';
   if (kty === 'oct') return 'symmetric key (kty oct): never used to verify';
-  if (!(kty in SIGNING_ALGORITHMS)) return `unsupported key type "${kty}"`;
+  const algorithms = SIGNING_ALGORITHMS.get(kty);
+  if (algorithms === undefined) return `unsupported key type "${kty}"`;
 
   // RFC 7517 §4.2, §4.3: a key published for encryption must not verify signatures.
   if (jwk.use !== undefined && jwk.use !== 'sig') return `use is "${String(jwk.use)}", not "sig"`;
@@ -83,7 +90,7 @@ function problemOf(jwk: Record<string, unknown>): string | undefined {
   }
   if (jwk.alg !== undefined) {
     if (typeof jwk.alg !== 'string') return 'alg is not a string';
-    if (!SIGNING_ALGORITHMS[kty]?.includes(jwk.alg)) {
+    if (!algorithms.includes(jwk.alg)) {
       return `alg "${jwk.alg}" is not a signing algorithm for kty ${kty}`;
     }
   }
@@ -110,15 +117,17 @@ function rsaProblem(jwk: Record<string, unknown>): string | undefined {
 }
 
 function ecProblem(jwk: Record<string, unknown>): string | undefined {
-  const size = typeof jwk.crv === 'string' ? EC_CURVES[jwk.crv] : undefined;
-  if (size === undefined) return `unsupported EC curve "${String(jwk.crv)}"`;
-  if (typeof jwk.alg === 'string' && jwk.alg !== EC_ALGORITHM_OF_CURVE[jwk.crv as string]) {
+  const curve = typeof jwk.crv === 'string' ? EC_CURVES.get(jwk.crv) : undefined;
+  if (curve === undefined) return `unsupported EC curve "${String(jwk.crv)}"`;
+  if (typeof jwk.alg === 'string' && jwk.alg !== curve.alg) {
     return `alg "${jwk.alg}" does not match curve ${String(jwk.crv)}`;
   }
   const x = decodeMember(jwk.x);
   const y = decodeMember(jwk.y);
   if (!x || !y) return 'x or y is not base64url';
-  if (x.length !== size || y.length !== size) return `x or y is not ${size} bytes long`;
+  if (x.length !== curve.size || y.length !== curve.size) {
+    return `x or y is not ${curve.size} bytes long`;
+  }
   return undefined;
 }
 
@@ -128,7 +137,7 @@ function okpProblem(jwk: Record<string, unknown>): string | undefined {
   if (jwk.crv === 'X25519' || jwk.crv === 'X448') {
     return `OKP curve ${jwk.crv} is for key agreement (encryption), not signatures`;
   }
-  const size = typeof jwk.crv === 'string' ? OKP_CURVES[jwk.crv] : undefined;
+  const size = typeof jwk.crv === 'string' ? OKP_CURVES.get(jwk.crv) : undefined;
   if (size === undefined) return `unsupported OKP curve "${String(jwk.crv)}"`;
   const x = decodeMember(jwk.x);
   if (!x) return 'x is not base64url';

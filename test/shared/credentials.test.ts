@@ -168,6 +168,15 @@ describe('extractCredential', () => {
     expect(extractCredential(req, config)).toEqual({ token: JWT, source: 'header' });
   });
 
+  it.each(['Basic dXNlcjpw', `Bearer ${JWT}x`, 'Token abc', ''])(
+    "reads the cookie beside the application's own Authorization %j when bearer is off",
+    (value) => {
+      const config = settings({ bearer: false, cookie: 'CF_Authorization', header: undefined });
+      const req = request('POST', '/', { authorization: value, cookie: `CF_Authorization=${JWT}` });
+      expect(extractCredential(req, config)).toEqual({ token: JWT, source: 'cookie' });
+    },
+  );
+
   it.each(['', '  ', `Bearer ${JWT}`, `${JWT}, ${JWT}`])(
     'rejects the configured header %j',
     (value) => {

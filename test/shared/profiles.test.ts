@@ -254,3 +254,73 @@ describe('Auth0 issuer with its trailing slash', () => {
     ).toBe('issuer_unknown');
   });
 });
+
+describe('Google ID tokens in either issuer spelling', () => {
+  const HTTPS = 'https://accounts.google.com';
+  const BARE = 'accounts.google.com';
+  const CLIENT = '1234567890-abc.apps.googleusercontent.com';
+  const google = (issuer: string, provider = 'google') =>
+    setup(
+      {
+        issuers: [
+          {
+            issuer,
+            provider,
+            audiences: CLIENT,
+            jwksUrl: 'https://www.googleapis.com/oauth2/v3/certs',
+          },
+        ],
+      },
+      { [issuer]: jwks(key) },
+    ).authorizer;
+  const idToken = (iss: string) =>
+    sign({ iss, aud: CLIENT, azp: CLIENT, email: 'a@example.com', email_verified: true });
+
+  it.each([
+    [HTTPS, HTTPS],
+    [HTTPS, BARE],
+    [BARE, BARE],
+    [BARE, HTTPS],
+  ])('accepts, with the issuer configured as %s, a token whose iss is %s', async (issuer, iss) => {
+    await expect(google(issuer).verifyToken(await idToken(iss))).resolves.toMatchObject({
+      iss,
+      issuer: { issuer },
+    });
+  });
+
+  it.each([
+    'http://accounts.google.com',
+    'https://accounts.google.com/',
+    'accounts.google.com/',
+    'ACCOUNTS.GOOGLE.COM',
+    'https://Accounts.google.com',
+    'https://accounts.google.com.evil.example',
+  ])('refuses any other spelling of the issuer: %s', async (iss) => {
+    expect(await failure(google(HTTPS).verifyToken(await idToken(iss)))).toBe('issuer_unknown');
+  });
+
+  it('keeps the second spelling to the google profile: a generic issuer is compared exactly', async () => {
+    expect(await failure(google(HTTPS, 'generic').verifyToken(await idToken(BARE)))).toBe(
+      'issuer_unknown',
+    );
+  });
+
+  it('never lets a spelling shadow an issuer configured on its own', async () => {
+    const { authorizer } = setup(
+      {
+        issuers: [
+          { issuer: HTTPS, provider: 'google', audiences: CLIENT },
+          {
+            issuer: BARE,
+            audiences: 'other-client',
+            jwksUrl: 'https://keys.example/jwks',
+          },
+        ],
+      },
+      { [HTTPS]: jwks(key), [BARE]: jwks(key) },
+    );
+    // The bare spelling has its own configuration, with its own audience.
+    expect(await failure(authorizer.verifyToken(await idToken(BARE)))).toBe('audience_invalid');
+    await expect(authorizer.verifyToken(await idToken(HTTPS))).resolves.toBeDefined();
+  });
+});

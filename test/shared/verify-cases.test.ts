@@ -190,6 +190,41 @@ describe('C03 key material named in the header is refused', () => {
     // The test runtime's fetch throws; a lookup count of zero shows nothing was even asked for.
     expect(keys.lookups).toBe(0);
   });
+  it.each([
+    ['JWK', (key: TestKey) => key.publicJwk],
+    ['Jwk', (key: TestKey) => key.publicJwk],
+    ['JKU', () => 'https://evil.example/jwks.json'],
+    ['X5U', () => 'https://evil.example/cert.pem'],
+    ['X5c', () => ['MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA']],
+    ['CRIT', () => ['exp']],
+    ['Enc', () => 'A128GCM'],
+    ['B64', () => true],
+  ])(
+    'rejects the member spelled %s, a case variant a case-folding reader would honour',
+    async (name, value) => {
+      const attacker = await makeKey('RS256', 'rs-1');
+      const { authorizer, keys } = standard([k.rs]);
+      for (const signer of [attacker, k.rs]) {
+        const token = await signRaw(
+          signer,
+          header(signer, { [name]: value(attacker) }),
+          validClaims(),
+        );
+        const code = await failure(authorizer.verifyToken(token), token);
+        expect(code).toBe('token_header_rejected');
+      }
+      expect(keys.lookups).toBe(0);
+    },
+  );
+
+  it.each(['x5t', 'x5t#S256', 'cty', 'nonce_x', 'jwks'])(
+    'accepts a correctly signed token whose header also carries %s, which names no key to use',
+    async (name) => {
+      const { authorizer } = standard([k.rs]);
+      const token = await signRaw(k.rs, header(k.rs, { [name]: 'abc' }), validClaims());
+      await expect(authorizer.verifyToken(token)).resolves.toMatchObject({ kid: 'rs-1' });
+    },
+  );
 });
 
 describe('C04 ECDSA signature shapes', () => {

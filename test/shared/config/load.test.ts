@@ -152,6 +152,177 @@ describe('loadConfig rejects empty and missing required values (C07)', () => {
   });
 });
 
+describe('loadConfig rejects values that look set but would match no token (C07 kind)', () => {
+  const TEMPLATE = 'https://login.microsoftonline.com/{tenantid}/v2.0';
+  const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+  const entra = (issuer: string) =>
+    withIssuer({ issuer, provider: 'entra', audiences: 'a', tenants: [TENANT] });
+  const clerk = (authorizedParties: unknown) =>
+    withIssuer({ issuer: 'https://clerk.example.com', provider: 'clerk', authorizedParties });
+
+  it.each([
+    ['JWT_ISSUER as a pair of quotes', { JWT_ISSUER: '""', JWT_AUDIENCE: 'a' }, 'JWT_ISSUER'],
+    ['JWT_ISSUER in quotes', { JWT_ISSUER: `"${ISSUER}"`, JWT_AUDIENCE: 'a' }, 'JWT_ISSUER'],
+    [
+      'JWT_AUDIENCE as a pair of quotes',
+      { JWT_ISSUER: ISSUER, JWT_AUDIENCE: '""' },
+      'JWT_AUDIENCE',
+    ],
+    [
+      'JWT_AUDIENCE in single quotes',
+      { JWT_ISSUER: ISSUER, JWT_AUDIENCE: "'api'" },
+      'JWT_AUDIENCE',
+    ],
+    ['a quoted JWT_AUDIENCE item', { JWT_ISSUER: ISSUER, JWT_AUDIENCE: 'a, "b"' }, 'JWT_AUDIENCE'],
+    ['JWT_AUDIENCE " , "', { JWT_ISSUER: ISSUER, JWT_AUDIENCE: ' , ' }, 'JWT_AUDIENCE'],
+    [
+      'JWT_AUDIENCE as a JSON array',
+      { JWT_ISSUER: ISSUER, JWT_AUDIENCE: '["a","b"]' },
+      'JWT_AUDIENCE',
+    ],
+    ['JWT_AUDIENCE "*"', { JWT_ISSUER: ISSUER, JWT_AUDIENCE: '*' }, 'JWT_AUDIENCE'],
+    ['JWKS_URL in quotes', { JWT_ISSUER: ISSUER, JWT_AUDIENCE: 'a', JWKS_URL: '""' }, 'JWKS_URL'],
+    [
+      'JWT_ALGORITHMS as a JSON array',
+      { JWT_ISSUER: ISSUER, JWT_AUDIENCE: 'a', JWT_ALGORITHMS: '["RS256"]' },
+      'JWT_ALGORITHMS',
+    ],
+    [
+      'audiences " , "',
+      withIssuer({ issuer: ISSUER, audiences: ' , ' }),
+      'AUTH_CONFIG.issuers[0].audiences',
+    ],
+    [
+      'audiences "a,b"',
+      withIssuer({ issuer: ISSUER, audiences: 'a,b' }),
+      'AUTH_CONFIG.issuers[0].audiences',
+    ],
+    [
+      'audiences "*"',
+      withIssuer({ issuer: ISSUER, audiences: '*' }),
+      'AUTH_CONFIG.issuers[0].audiences',
+    ],
+    [
+      'audiences ["a", "*"]',
+      withIssuer({ issuer: ISSUER, audiences: ['a', '*'] }),
+      'AUTH_CONFIG.issuers[0].audiences',
+    ],
+    [
+      'algorithms "RS256,ES256"',
+      withIssuer({ issuer: ISSUER, audiences: 'a', algorithms: 'RS256,ES256' }),
+      'AUTH_CONFIG.issuers[0].algorithms',
+    ],
+    [
+      'clientIds "c1, c2"',
+      withIssuer({ issuer: ISSUER, provider: 'cognito', tokenUse: 'access', clientIds: 'c1, c2' }),
+      'AUTH_CONFIG.issuers[0].clientIds',
+    ],
+    [
+      'the template in upper case',
+      entra(TEMPLATE.replace('tenantid', 'TENANTID')),
+      'AUTH_CONFIG.issuers[0].issuer',
+    ],
+    [
+      'another placeholder',
+      entra('https://login.microsoftonline.com/{tenant}/v2.0'),
+      'AUTH_CONFIG.issuers[0].issuer',
+    ],
+    [
+      'a stray brace',
+      withIssuer({ issuer: `${ISSUER}{`, audiences: 'a' }),
+      'AUTH_CONFIG.issuers[0].issuer',
+    ],
+    [
+      'the Entra common endpoint',
+      entra('https://login.microsoftonline.com/common/v2.0'),
+      'AUTH_CONFIG.issuers[0].issuer',
+    ],
+    [
+      'the Entra organizations endpoint',
+      entra('https://login.microsoftonline.com/organizations/v2.0'),
+      'AUTH_CONFIG.issuers[0].issuer',
+    ],
+    [
+      'the Entra consumers endpoint (v1)',
+      entra('https://sts.windows.net/consumers/'),
+      'AUTH_CONFIG.issuers[0].issuer',
+    ],
+    ['a Clerk party "*"', clerk('*'), 'AUTH_CONFIG.issuers[0].authorizedParties'],
+    [
+      'a Clerk party with a trailing slash',
+      clerk(['https://app.example.com/']),
+      'AUTH_CONFIG.issuers[0].authorizedParties',
+    ],
+    [
+      'a Clerk party with a path',
+      clerk(['https://app.example.com/app']),
+      'AUTH_CONFIG.issuers[0].authorizedParties',
+    ],
+    [
+      'a Clerk party without a scheme',
+      clerk(['app.example.com']),
+      'AUTH_CONFIG.issuers[0].authorizedParties',
+    ],
+  ])('rejects %s, naming the option', (_, env, option) => {
+    const error = configError(env as Record<string, unknown>);
+    expect(error.option).toBe(option);
+    expect(error.message).toContain('Fix:');
+  });
+
+  it.each([
+    ['okta', 'https://example.okta.com/oauth2/default/', { audiences: 'api://default' }],
+    ['keycloak', 'https://sso.example.com/realms/main/', { audiences: 'orders' }],
+    ['google', 'https://accounts.google.com/', { audiences: 'client' }],
+    [
+      'cognito',
+      'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_ABC123/',
+      { tokenUse: 'access', clientIds: ['c'] },
+    ],
+    ['clerk', 'https://clerk.example.com/', { authorizedParties: ['https://app.example.com'] }],
+    ['supabase', 'https://abcdefgh.supabase.co/auth/v1/', { audiences: 'authenticated' }],
+    ['cloudflare-access', 'https://team.cloudflareaccess.com/', { audiences: 'tag' }],
+  ])(
+    'rejects a %s issuer with a trailing slash the provider never writes',
+    (provider, issuer, rest) => {
+      const error = configError(withIssuer({ issuer, provider, ...rest }));
+      expect(error.option).toBe('AUTH_CONFIG.issuers[0].issuer');
+      expect(error.fix).toContain(issuer.slice(0, -1));
+    },
+  );
+
+  it.each([
+    ['an Entra template', entra(TEMPLATE)],
+    [
+      'an Auth0 issuer with its slash',
+      withIssuer({ issuer: ISSUER, provider: 'auth0', audiences: 'a' }),
+    ],
+    ['a generic issuer with a slash', withIssuer({ issuer: ISSUER, audiences: 'a' })],
+    ['an Entra tenant issuer', entra(`https://login.microsoftonline.com/${TENANT}/v2.0`)],
+    ['a v1 Entra template', entra('https://sts.windows.net/{tenantid}/')],
+    ['Clerk origins with a port', clerk(['http://localhost:3000', 'https://app.example.com'])],
+    [
+      'an audience holding a comma, in an array',
+      withIssuer({ issuer: ISSUER, audiences: ['a,b'] }),
+    ],
+    ['an audience holding a quote', withIssuer({ issuer: ISSUER, audiences: ['say "hi"'] })],
+    ['a JWT_AUDIENCE item with an inner quote', { JWT_ISSUER: ISSUER, JWT_AUDIENCE: 'a"b' }],
+  ])('still loads %s', (_, env) => {
+    expect(() => loadConfig(env as Record<string, unknown>)).not.toThrow();
+  });
+
+  it('says what to do with quotes and with an Entra alias', () => {
+    expect(configError({ JWT_ISSUER: ISSUER, JWT_AUDIENCE: '""' }).fix).toMatch(
+      /remove the quotes/,
+    );
+    expect(configError(entra('https://login.microsoftonline.com/common/v2.0')).fix).toContain(
+      TEMPLATE,
+    );
+    expect(configError(clerk(['https://app.example.com/'])).fix).toContain(
+      'https://app.example.com',
+    );
+  });
+});
+
 describe('loadConfig reports AUTH_CONFIG mistakes with the option path and a fix', () => {
   it('rejects text that is not JSON', () => {
     const error = configError({ AUTH_CONFIG: '{issuers: [' });

@@ -140,6 +140,23 @@ describe('key-set cache tiers', () => {
     expect(cache.hasKey(issuer, 'k1')).toBe(true);
     expect(cache.hasKey(issuer, 'nope')).toBe(false);
   });
+
+  it.each(['eyJhbGciOiJSUzI1NiJ9.planted-token-text', 'x'.repeat(4000), '</script>"\n\u0000'])(
+    'keeps the unknown kid %#, which is token text, out of the message and in the detail',
+    async (kid) => {
+      const cache = createKeySetCache(authConfig([issuer]), runtime(time));
+      const error = await cache.getKeys(issuer, kid).then(
+        () => {
+          throw new Error('expected key_unknown');
+        },
+        (caught: unknown) => caught as AuthError,
+      );
+      expect(error.code).toBe('key_unknown');
+      expect(error.message).not.toContain(kid.slice(0, 20));
+      expect(error.message).not.toContain(JSON.stringify(kid).slice(1, 21));
+      expect(error.detail.kid).toBe(kid);
+    },
+  );
 });
 
 describe('refresh for the scheduled handler', () => {

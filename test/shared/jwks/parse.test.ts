@@ -183,6 +183,26 @@ describe('unusable keys are skipped, the rest kept (C13)', () => {
     expect(reasonFor({ ...rsa.publicJwk, kid: 42 })).toBe('kid is not a string');
   });
 
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])(
+    'skips keys whose kty or crv is %s, a name every object literal answers to',
+    (name) => {
+      const keys = [
+        { kty: name, kid: 'a', alg: 'RS256', n: rsa.publicJwk.n, e: 'AQAB' },
+        { kty: name, kid: 'b', crv: 'Ed25519', x: ed.publicJwk.x },
+        { kty: 'EC', kid: 'c', crv: name, x: ec.publicJwk.x, y: ec.publicJwk.y },
+        { kty: 'OKP', kid: 'd', crv: name, x: ed.publicJwk.x },
+        { kty: 'EC', kid: 'e', crv: name, alg: 'ES256', x: ec.publicJwk.x, y: ec.publicJwk.y },
+      ];
+      // Parsed from JSON text, so `__proto__` is an own member as a provider's body would give.
+      const set = parse(
+        `{"keys":[${[rsa.publicJwk, ...keys].map((k) => JSON.stringify(k)).join(',')}]}`,
+      );
+      expect(set.keys.map((k) => k.kid)).toEqual(['rsa']);
+      expect(set.skipped.map((k) => k.kid)).toEqual(['a', 'b', 'c', 'd', 'e']);
+      for (const skipped of set.skipped) expect(skipped.reason).toMatch(/^unsupported/);
+    },
+  );
+
   it('skips an alg that does not fit the key', () => {
     expect(reasonFor({ ...rsa.publicJwk, alg: 'HS256' })).toContain('not a signing algorithm');
     expect(reasonFor({ ...ec.publicJwk, alg: 'ES384' })).toContain('does not match curve');
