@@ -313,6 +313,14 @@ export function compilePolicy(
   };
 }
 
+/**
+ * The policy of a WebSocket `$connect` request: its route allowed or denied. A WebSocket API
+ * calls its authorizer for `$connect` alone, so the route is all a cached answer can apply to.
+ */
+export function connectPolicy(prefix: string, route: string, allowed: boolean): PolicyDocument {
+  return documentOf(allowed ? [route] : [], allowed ? [] : [route], prefix);
+}
+
 function documentOf(
   allow: readonly string[],
   deny: readonly string[],
