@@ -2,7 +2,9 @@
  * The execute-api ARN that API Gateway puts in an authorizer event (`methodArn` for REST APIs and
  * HTTP API payload 1.0, `routeArn` for payload 2.0). It names the request being authorized:
  * `arn:{partition}:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}`, with the
- * request's own method and path (stage prefix removed, path parameters filled in).
+ * request's own method and path (stage prefix removed, path parameters filled in). A WebSocket
+ * API's REQUEST authorizer runs only for the `$connect` route, whose ARN has no method or path:
+ * `{apiId}/{stage}/$connect`.
  *
  * The policy the authorizer returns is evaluated by API Gateway against this same string for
  * every later request that hits the authorizer cache, so the request's method and path are taken
@@ -24,6 +26,11 @@ export interface ExecuteApiArn {
   readonly path: string;
   /** `arn:{partition}:execute-api:{region}:{account}:{apiId}/{stage}/`: every resource's start. */
   readonly prefix: string;
+  /**
+   * `$connect` for a WebSocket API's connection request, whose method and path are then those of
+   * the opening handshake, `GET /` (RFC 6455 §4.1); absent for REST and HTTP APIs.
+   */
+  readonly websocketRoute?: '$connect';
 }
 
 /** The event carried no usable execute-api ARN: API Gateway never sends that, an operator did. */
@@ -38,6 +45,8 @@ const PARTITION = /^aws(-[a-z]+)*$/;
 const PLAIN = /^[A-Za-z0-9-]+$/;
 const METHOD = /^[A-Z]+$/;
 const STAGE = /^(\*|[A-Za-z0-9_$-]+)$/;
+/** The one WebSocket route an authorizer runs for. */
+const WEBSOCKET_CONNECT = '$connect';
 
 /**
  * Parses an execute-api ARN. Only the first five colons separate ARN fields: a request path may
@@ -71,6 +80,20 @@ export function parseExecuteApiArn(text: unknown): ExecuteApiArn {
   const [apiId, stage, method] = parts;
   if (apiId === undefined || !PLAIN.test(apiId)) throw new InvalidEventError('bad API id');
   if (stage === undefined || !STAGE.test(stage)) throw new InvalidEventError('bad stage');
+  const prefix = `arn:${partition}:execute-api:${region}:${account}:${apiId}/${stage}/`;
+  if (parts.length === 3 && method === WEBSOCKET_CONNECT) {
+    return {
+      partition,
+      region,
+      account,
+      apiId,
+      stage,
+      method: 'GET',
+      path: '/',
+      prefix,
+      websocketRoute: WEBSOCKET_CONNECT,
+    };
+  }
   if (method === undefined || !METHOD.test(method)) throw new InvalidEventError('bad method');
   const path = `/${parts.slice(3).join('/')}`;
 
@@ -82,6 +105,6 @@ export function parseExecuteApiArn(text: unknown): ExecuteApiArn {
     stage,
     method,
     path,
-    prefix: `arn:${partition}:execute-api:${region}:${account}:${apiId}/${stage}/`,
+    prefix,
   };
 }

@@ -25,6 +25,14 @@ export const MAX_CONTEXT_BYTES = 4096;
 const encoder = new TextEncoder();
 
 /**
+ * Keys API Gateway sets itself beside the context: `$context.authorizer.principalId` in mapping
+ * templates, `principalId` and `integrationLatency` in a proxy integration's
+ * `requestContext.authorizer`. A forwarded claim under one of them would stand in for the
+ * principal there, so such a key is never written (compared without case).
+ */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['principalid', 'integrationlatency']);
+
+/**
  * Flattens one claim value: strings, finite numbers and booleans pass; `null` and `undefined`
  * are dropped (`undefined` is returned); an array of plain values whose strings contain no ","
  * is joined with ","; any other array and every object is JSON-encoded, so nothing is lost and
@@ -50,7 +58,8 @@ export function flattenValue(value: unknown): ContextValue | undefined {
 
 /**
  * Builds the context of an allowed token: `sub`, `iss` and `scope` (space-separated, as in
- * RFC 8693 §4.2) first, then each claim of `forwardClaims` under its configured key. Entries are
+ * RFC 8693 §4.2) first, then each claim of `forwardClaims` under its configured key, except the
+ * keys API Gateway reserves (`principalId`, `integrationLatency`). Entries are
  * added in that order until {@link MAX_CONTEXT_BYTES} is reached; the keys that did not fit are
  * returned so the log line can name them.
  */
@@ -75,6 +84,7 @@ export function buildContext(
   for (const [key, raw] of entries) {
     const value = flattenValue(raw);
     if (value === undefined || Object.hasOwn(context, key)) continue;
+    if (RESERVED_KEYS.has(key.toLowerCase())) continue;
     const cost = encoder.encode(`${JSON.stringify(key)}:${JSON.stringify(value)},`).length;
     if (size + cost > maxBytes) {
       dropped.push(key);

@@ -10,6 +10,8 @@
  *   identity-source values joined; it is not a credential and is ignored.)
  * - HTTP API payload 2.0: lower-case `headers`, a `cookies` array instead of a `Cookie` header,
  *   `rawQueryString`, `routeArn`, an `identitySource` array (C23).
+ * - WebSocket `$connect`: a REST-style REQUEST event whose `methodArn` ends in `/$connect`; the
+ *   request is the opening handshake, `GET /`.
  *
  * Method and path always come from the ARN: it is the string API Gateway evaluates the returned
  * policy against, so the request and the policy agree on what "this route" means.
@@ -18,7 +20,7 @@ import type { AuthRequest } from '../shared/types.ts';
 import { type ExecuteApiArn, InvalidEventError, parseExecuteApiArn } from './arn.ts';
 
 /** Which event shape arrived; logged, and decides whether simple responses are possible. */
-export type EventKind = 'token' | 'request' | 'http-v1' | 'http-v2';
+export type EventKind = 'token' | 'request' | 'http-v1' | 'http-v2' | 'websocket';
 
 /** An authorizer event, normalised. */
 export interface NormalizedEvent {
@@ -70,7 +72,12 @@ export function normalizeEvent(event: unknown, tokenHeader: string): NormalizedE
   const arn = parseExecuteApiArn(event.methodArn);
   const headers = collectHeaders(event.headers, event.multiValueHeaders);
   const query = collectQuery(event.queryStringParameters, event.multiValueQueryStringParameters);
-  const kind = event.version === '1.0' ? 'http-v1' : 'request';
+  const kind =
+    arn.websocketRoute !== undefined
+      ? 'websocket'
+      : event.version === '1.0'
+        ? 'http-v1'
+        : 'request';
   return { kind, arn, request: makeRequest(arn, headers, query) };
 }
 

@@ -16,7 +16,7 @@ import type { AuthConfig, Identity, RouteRule } from '../shared/types.ts';
 import { buildContext } from './context.ts';
 import { type NormalizedEvent, normalizeEvent } from './events.ts';
 import { type DecisionLog, logDecision } from './log.ts';
-import { compilePolicy } from './policy.ts';
+import { type CompiledPolicy, compilePolicy, connectPolicy } from './policy.ts';
 import {
   AuthorizerFailure,
   type IamResponse,
@@ -57,7 +57,8 @@ export async function handleEvent(state: State, event: unknown): Promise<Authori
   const base = {
     event: normalized.kind,
     response: simple ? 'simple' : 'iam',
-    route: `${normalized.request.method} ${normalized.request.path}`,
+    route:
+      normalized.arn.websocketRoute ?? `${normalized.request.method} ${normalized.request.path}`,
   };
   try {
     return simple
@@ -88,17 +89,21 @@ async function answerIam(
   // IAM compares case-sensitively and has no pattern for every spelling the rules read as one
   // route (`/ADMIN` for `/admin/**`), so the request in hand is denied by name when refused.
   const denyHere = allowedHere ? [] : [`${request.method}/${request.path.slice(1)}`];
-  const policy = compilePolicy(config.routes, satisfies, arn.prefix, denyHere);
+  // A WebSocket API authorizes `$connect` alone: its answer names that route, nothing else.
+  const { document, rules } =
+    arn.websocketRoute === undefined
+      ? compiled(compilePolicy(config.routes, satisfies, arn.prefix, denyHere))
+      : { document: connectPolicy(arn.prefix, arn.websocketRoute, allowedHere), rules: undefined };
   const { context, dropped } = buildContext(identity, config.forwardClaims);
   finish({
     ...base,
     ...identityFields(identity),
     outcome: allowedHere ? 'allow' : 'deny',
     code: allowedHere ? 'ok' : 'insufficient_scope',
-    rules: { satisfied: policy.satisfiedRules, unsatisfied: policy.unsatisfiedRules },
+    ...(rules ? { rules } : {}),
     ...(dropped.length > 0 ? { contextDropped: dropped } : {}),
   });
-  return { principalId: principalIdOf(identity), policyDocument: policy.document, context };
+  return { principalId: principalIdOf(identity), policyDocument: document, context };
 }
 
 /**
@@ -171,6 +176,14 @@ function failure(
     error: error instanceof Error ? error.name : typeof error,
   });
   return new AuthorizerFailure('internal');
+}
+
+/** A compiled policy's document and its rule counts for the log line. */
+function compiled(policy: CompiledPolicy) {
+  return {
+    document: policy.document,
+    rules: { satisfied: policy.satisfiedRules, unsatisfied: policy.unsatisfiedRules },
+  };
 }
 
 /** Whether a verified token meets a rule's requirement. */

@@ -17,23 +17,24 @@
  *    there is no catch-all, the default rule (any method, `/**`, satisfied by any valid token)
  *    is appended, so the list always ends with a catch-all.
  * 2. Allow: when the last satisfied rule is the catch-all, one Allow for the whole API
- *    (`{stage}/*\/*`); otherwise one Allow per resource pattern of each satisfied rule.
- * 3. Deny: the resource patterns of every unsatisfied rule that comes before a satisfied one.
- *    An unsatisfied rule after the last satisfied one needs no Deny when every Allow pattern is
- *    exact (matches precisely the requests its rule matches): nothing allows those requests.
- *    When an Allow pattern is wider than its rule, every unsatisfied rule gets its Deny.
+ *    (`{stage}/*\/*`); otherwise the Allow patterns of each satisfied rule, and a Deny for each
+ *    pattern's excess (an IAM `*` spanning a `/` where the rule's `*` is one segment), so the
+ *    Allows match exactly the requests of satisfied rules.
+ * 3. Deny: the patterns of every unsatisfied rule that comes before a satisfied one. An
+ *    unsatisfied rule after the last satisfied one needs no Deny: no Allow reaches it.
  * 4. No satisfied rule at all: a single Deny for the whole API.
  * 5. Whenever some rule is unsatisfied, Deny the paths `matchRoute` would read differently from
  *    their text (see {@link NON_CANONICAL}), so no spelling of a path reaches past its rule.
  *
  * Why this never allows more than the rules: a request whose first matching rule is unsatisfied
- * matches that rule's Deny patterns when its path is canonical (the patterns are never narrower
- * than the rule: `*` stands for one segment and matches more), or a step-5 Deny when it is not;
- * and Deny overrides Allow. The only omitted Denies are for rules no Allow can reach. The price
- * is the other direction: an unsatisfied rule's Deny also covers requests an earlier satisfied
- * rule allows when the two overlap, and a `*` segment's Deny covers deeper paths. Such requests
- * are refused (403) though the rules would allow them; the policy is never wider than the rules,
- * only sometimes narrower. `lambda/README.md` lists this among the limits.
+ * either comes before the last satisfied rule, and matches that rule's Deny patterns (never
+ * narrower than the rule, in any spelling) or a step-5 Deny; or comes after it, and then no
+ * Allow matches it: it is outside every satisfied rule, so outside their Allows less excess.
+ * Deny overrides Allow. The price is the other direction: an unsatisfied rule's Deny also covers
+ * requests an earlier satisfied rule allows when the two overlap, and an excess Deny covers the
+ * deeper paths of a later satisfied rule (`GET /users/*` then `GET /users/*\/posts`). Such
+ * requests are refused (403) though the rules would allow them; the policy is never wider than
+ * the rules, only sometimes narrower. `lambda/README.md` lists this among the limits.
  */
 import { ruleMethods } from '../shared/routes.ts';
 import type { RouteRule } from '../shared/types.ts';
@@ -58,14 +59,6 @@ export interface CompiledPolicy {
   readonly satisfiedRules: number;
   /** Rules the token does not satisfy. */
   readonly unsatisfiedRules: number;
-}
-
-/** The IAM resource patterns of a rule, relative to the ARN prefix, and whether they are exact. */
-export interface RulePatterns {
-  /** `{METHOD}/{path}` patterns, e.g. `GET/users/*`. */
-  readonly resources: readonly string[];
-  /** True when the patterns match exactly the method/path pairs the rule matches. */
-  readonly exact: boolean;
 }
 
 /** The rule a valid token satisfies when no configured rule matches (DESIGN.md, step 2). */
@@ -132,6 +125,11 @@ const NON_CANONICAL: readonly string[] = Object.freeze([
   '*%EF%BD*',
   '*./*',
   '*%20/*',
+  // The same trimming at the end of the path (`/admin.`, `/admin%20`), and raw spaces.
+  '*.',
+  '*%20',
+  '* /*',
+  '* ',
   '*%2D*',
   '*%2d*',
   '*%2E*',
@@ -150,36 +148,104 @@ export function isCatchAll(rule: RouteRule): boolean {
 }
 
 /**
- * The IAM patterns of a rule, read the way `matchRoute` reads patterns (empty segments ignored).
- * Path `*` becomes IAM `*` (wider: it also crosses `/`); a trailing `**` becomes `*` plus the
- * bare prefix (`/a/**` also matches `/a`); literal segments stay literal unless they contain IAM
- * wildcard characters, and a literal ending also gets its trailing-slash form, since
- * `matchRoute` ignores the empty last segment of `/a/`. A method `*` becomes IAM `*` (wider: it
- * can swallow path segments too), except in the catch-all, where everything is meant anyway.
+ * A rule's `*` segment in IAM: one or more characters, so it never matches the empty segment of
+ * `/users/` (which `matchRoute` reads as `/users`, another route).
+ */
+const ONE_SEGMENT = '?*';
+
+/** A star of an Allow pattern that spans a `/`: one more segment than the rule has. */
+const SPANNING = '*/?*';
+
+/**
+ * Characters outside RFC 3986 §2.3 unreserved. The core's lenient reading decodes their
+ * percent-encoded forms (`%24` is `$`, `%C3%A9` is `é`), and {@link NON_CANONICAL} covers only
+ * the encodings of unreserved characters and separators, so a Deny pattern stands `*` for each
+ * run of them: `/odata/$batch` is denied as `odata/*batch`, whatever the spelling of `$`.
+ */
+const NOT_UNRESERVED = /[^A-Za-z0-9\-._~]+/g;
+
+/** `matchRoute` cuts a request path at `?` and `#`: a literal holding one matches no request. */
+const UNMATCHABLE = /[?#]/;
+
+/**
+ * The IAM patterns of a rule, relative to the ARN prefix, read the way `matchRoute` reads
+ * patterns (empty segments ignored). A pattern path is a list of parts: a literal segment, `*`
+ * (one segment), `**` (any rest) or `` (the trailing slash `matchRoute` ignores).
+ */
+export interface RulePatterns {
+  /**
+   * Allow patterns: the rule's requests in their literal spelling. IAM `*` also crosses `/`, so
+   * a star may take in deeper paths the rule does not match; {@link RulePatterns.excess} names
+   * them, and together the two are exactly the rule.
+   */
+  readonly allow: readonly string[];
+  /** Deny patterns for what `allow` matches beyond the rule: a star spanning a `/`. */
+  readonly excess: readonly string[];
+  /** Deny patterns: never narrower than the rule, in any spelling the core holds to it. */
+  readonly deny: readonly string[];
+}
+
+/**
+ * The patterns of a rule. Literal segments stay literal in `allow` and have each run of
+ * characters that may be spelled percent-encoded replaced by `*` in `deny`; a `*` segment gives
+ * IAM `?*`; a trailing `**` gives the bare prefix and `prefix/*`; a literal ending also gets its
+ * trailing-slash form. A method `*` gives IAM `*` (except in the catch-all, where everything is
+ * meant anyway), and a `GET` rule also governs `HEAD`, as in `matchRoute`.
  */
 export function rulePatterns(rule: RouteRule): RulePatterns {
-  if (isCatchAll(rule)) return { resources: [WHOLE_API], exact: true };
+  if (isCatchAll(rule)) return { allow: [WHOLE_API], excess: [], deny: [WHOLE_API] };
 
-  const anyMethod = rule.methods.includes('*');
-  let exact = !anyMethod;
   const segments = rule.path.split('/').filter((segment) => segment !== '');
   const rest = segments.at(-1) === '**';
   const fixed = rest ? segments.slice(0, -1) : segments;
-  for (const segment of fixed) {
-    if (segment === '*' || segment === '**' || /[*?]/.test(segment)) exact = false;
-  }
-  const base = fixed.map((segment) => (segment === '**' ? '*' : segment)).join('/');
+  if (fixed.some((segment) => UNMATCHABLE.test(segment)))
+    return { allow: [], excess: [], deny: [] };
 
-  let paths: string[];
-  if (rest) paths = base === '' ? ['*'] : [base, `${base}/*`];
-  else if (base === '' || fixed.at(-1) === '*') paths = [base];
-  else paths = [base, `${base}/`];
+  let shapes: string[][];
+  if (rest) shapes = fixed.length === 0 ? [['**']] : [fixed, [...fixed, '**']];
+  else if (fixed.length === 0 || fixed.at(-1) === '*') shapes = [fixed];
+  else shapes = [fixed, [...fixed, '']];
 
-  // A `GET` rule also governs `HEAD`, as in `matchRoute`.
+  const anyMethod = rule.methods.includes('*');
   const methods = anyMethod ? ['*'] : ruleMethods(rule);
-  const resources = methods.flatMap((method) => paths.map((path) => `${method}/${path}`));
-  return { resources: [...new Set(resources)], exact };
+  const allow: string[] = [];
+  const excess: string[] = [];
+  const deny: string[] = [];
+  for (const method of methods) {
+    for (const parts of shapes) {
+      allow.push(render(method, parts, literalAllow));
+      deny.push(render(method, parts, literalDeny));
+      // Stars that may span a `/` beyond the rule: with a rest, only a star with a literal after
+      // it (`/a/*/**` takes `/a/x/y` anyway; `/a/*/b/**` does not take `/a/x/y/b`).
+      const spans = (at: number) => !rest || fixed.slice(at + 1).some((part) => part !== '*');
+      if (anyMethod && spans(-1)) excess.push(render(SPANNING, parts, literalAllow));
+      parts.forEach((part, at) => {
+        if (part === '*' && spans(at)) excess.push(render(method, parts, literalAllow, at));
+      });
+    }
+  }
+  return { allow: unique(allow), excess: unique(excess), deny: unique(deny) };
 }
+
+const literalAllow = (segment: string) => segment;
+const literalDeny = (segment: string) => segment.replace(NOT_UNRESERVED, '*');
+
+/** `{method}/{path}` of a pattern shape; the star at `spanning` spans a `/`. */
+function render(
+  method: string,
+  parts: readonly string[],
+  literal: (segment: string) => string,
+  spanning?: number,
+): string {
+  const path = parts.map((part, at) => {
+    if (part === '**') return '*';
+    if (part === '*') return at === spanning ? SPANNING : ONE_SEGMENT;
+    return literal(part);
+  });
+  return `${method}/${path.join('/')}`;
+}
+
+const unique = (values: readonly string[]) => [...new Set(values)];
 
 /**
  * Compiles the policy for a token under `rules`. `satisfies` says whether the token meets a
@@ -217,27 +283,25 @@ export function compilePolicy(
     };
   }
 
-  // Step 2: Allow patterns.
+  // Step 2: Allow patterns, each cut back to its rule by the Deny of its excess.
   const allow = new Set<string>();
-  let allowExact = true;
-  const lastRule = effective[lastSatisfied]!;
-  if (isCatchAll(lastRule)) {
+  const deny = new Set<string>();
+  if (isCatchAll(effective[lastSatisfied]!)) {
     allow.add(WHOLE_API);
   } else {
     for (const [index, rule] of effective.entries()) {
       if (!status[index]) continue;
       const patterns = rulePatterns(rule);
-      allowExact &&= patterns.exact;
-      for (const resource of patterns.resources) allow.add(resource);
+      for (const resource of patterns.allow) allow.add(resource);
+      for (const resource of patterns.excess) deny.add(resource);
     }
   }
 
-  // Step 3: Deny patterns, and the non-canonical paths whenever some rule is unsatisfied.
-  const deny = new Set<string>();
+  // Step 3: Deny patterns of the unsatisfied rules that an Allow could otherwise reach (those
+  // before the last satisfied rule), and the non-canonical paths whenever some rule is unmet.
   for (const [index, rule] of effective.entries()) {
-    if (status[index]) continue;
-    if (index > lastSatisfied && allowExact) continue;
-    for (const resource of rulePatterns(rule).resources) deny.add(resource);
+    if (status[index] || index > lastSatisfied) continue;
+    for (const resource of rulePatterns(rule).deny) deny.add(resource);
   }
   if (unsatisfiedRules > 0) for (const resource of NON_CANONICAL) deny.add(resource);
   for (const resource of alsoDeny) deny.add(resource);
@@ -247,6 +311,14 @@ export function compilePolicy(
     satisfiedRules,
     unsatisfiedRules,
   };
+}
+
+/**
+ * The policy of a WebSocket `$connect` request: its route allowed or denied. A WebSocket API
+ * calls its authorizer for `$connect` alone, so the route is all a cached answer can apply to.
+ */
+export function connectPolicy(prefix: string, route: string, allowed: boolean): PolicyDocument {
+  return documentOf(allowed ? [route] : [], allowed ? [] : [route], prefix);
 }
 
 function documentOf(

@@ -158,4 +158,25 @@ describe('buildContext', () => {
     });
     expect(dropped).toEqual([]);
   });
+
+  it('never writes a forwarded claim under a key API Gateway sets itself', () => {
+    const identity = {
+      subject: 'u',
+      iss: 'https://issuer.example',
+      scopes: [],
+      payload: { sub: 'u', nickname: 'admin', latency: 1, email: 'u@example.com' },
+    } as unknown as Identity;
+
+    const { context } = buildContext(identity, {
+      nickname: 'principalId',
+      latency: 'IntegrationLatency',
+      email: 'email',
+    });
+
+    expect(context).toStrictEqual({
+      sub: 'u',
+      iss: 'https://issuer.example',
+      email: 'u@example.com',
+    });
+  });
 });

@@ -33,6 +33,26 @@ describe('parseExecuteApiArn', () => {
     ).toMatchObject({ stage: '$default', path: '/t/10:00:00Z' });
   });
 
+  it('reads a WebSocket $connect ARN as the opening handshake, GET /, of that route', () => {
+    const arn = parseExecuteApiArn(
+      'arn:aws-us-gov:execute-api:us-gov-west-1:123456789012:abcdef123/default/$connect',
+    );
+
+    expect(arn).toMatchObject({
+      partition: 'aws-us-gov',
+      stage: 'default',
+      method: 'GET',
+      path: '/',
+      websocketRoute: '$connect',
+      prefix: 'arn:aws-us-gov:execute-api:us-gov-west-1:123456789012:abcdef123/default/',
+    });
+    expect(parseExecuteApiArn(readEvent('request').methodArn).websocketRoute).toBeUndefined();
+    // Authorizers run for `$connect` only; any other route key is not an authorizer ARN.
+    expect(() =>
+      parseExecuteApiArn('arn:aws:execute-api:us-east-1:123456789012:abcdef123/default/$default'),
+    ).toThrow(InvalidEventError);
+  });
+
   it('rejects ARNs of other services, wildcard ids and missing parts', () => {
     for (const text of [
       undefined,

@@ -242,6 +242,74 @@ describe('compilePolicy (C20)', () => {
     expect(allows(document, arnOf('POST', long))).toBe(false);
   });
 
+  it('allows the one-segment star routes a token meets before an unmet catch-all, and no deeper', () => {
+    const rules = [
+      rule(['GET'], '/users/*', needs('read')),
+      rule(['POST'], '/orders/*/items', needs('write')),
+      rule(['*'], '/**', needs('api')),
+    ];
+    const document = policyFor(rules, ['read', 'write']);
+
+    for (const [method, path] of [
+      ['GET', '/users/42'],
+      ['HEAD', '/users/42'],
+      ['GET', '/users/42/'],
+      ['POST', '/orders/7/items'],
+      ['POST', '/orders/7/items/'],
+    ] as const) {
+      expect(rulesAllow(rules, identityWith(['read', 'write']), method, path)).toBe(true);
+      expect(allows(document, arnOf(method, path)), `${method} ${path}`).toBe(true);
+    }
+    for (const [method, path] of [
+      ['GET', '/users/42/secret'],
+      ['GET', '/users/'],
+      ['GET', '/users'],
+      ['POST', '/orders/7/8/items'],
+      ['POST', '/users/42'],
+      ['GET', '/admin'],
+    ] as const) {
+      expect(rulesAllow(rules, identityWith(['read', 'write']), method, path)).toBe(false);
+      expect(allows(document, arnOf(method, path)), `${method} ${path}`).toBe(false);
+    }
+  });
+
+  it('allows an any-method route before an unmet catch-all on its own path only', () => {
+    const rules = [rule(['*'], '/reports/**', needs('reports')), rule(['*'], '/**', needs('api'))];
+    const document = policyFor(rules, ['reports']);
+
+    expect(allows(document, arnOf('DELETE', '/reports'))).toBe(true);
+    expect(allows(document, arnOf('GET', '/reports/2024/q1'))).toBe(true);
+    expect(allows(document, arnOf('GET', '/x/reports/2024'))).toBe(false);
+    expect(allows(document, arnOf('GET', '/x/reports'))).toBe(false);
+  });
+
+  it('denies every percent-encoded spelling of an unmet literal with reserved or non-ASCII characters', () => {
+    const document = policyFor(
+      [rule(['GET'], '/odata/$metadata', needs('admin')), rule(['*'], '/café/**', needs('admin'))],
+      [],
+    );
+
+    for (const path of [
+      '/odata/$metadata',
+      '/odata/%24metadata',
+      '/café',
+      '/caf%C3%A9/menu',
+      '/caf%c3%a9',
+    ]) {
+      expect(allows(document, arnOf('GET', path)), path).toBe(false);
+    }
+    expect(allows(document, arnOf('GET', '/odata/people'))).toBe(true);
+  });
+
+  it('denies the trimmed spellings of a denied path at its end', () => {
+    const document = policyFor([rule(['*'], '/admin/**', needs('admin'))], []);
+
+    for (const path of ['/admin.', '/admin%20', '/admin ', '/admin /x']) {
+      expect(allows(document, arnOf('GET', path)), path).toBe(false);
+    }
+    expect(allows(document, arnOf('GET', '/users/42'))).toBe(true);
+  });
+
   it('drops the rules after the first catch-all, which can never match', () => {
     const document = policyFor(
       [rule(['*'], '/**', needs('a')), rule(['GET'], '/never', needs('b'))],
@@ -255,9 +323,9 @@ describe('compilePolicy (C20)', () => {
 });
 
 describe('rulePatterns', () => {
-  it('marks literal paths with listed methods exact and single-segment stars not exact', () => {
+  it('keeps literal paths literal, with their trailing-slash form and HEAD beside GET', () => {
     expect(rulePatterns(rule(['GET', 'POST'], '/orders', PUBLIC))).toEqual({
-      resources: [
+      allow: [
         'GET/orders',
         'GET/orders/',
         'POST/orders',
@@ -265,20 +333,55 @@ describe('rulePatterns', () => {
         'HEAD/orders',
         'HEAD/orders/',
       ],
-      exact: true,
+      excess: [],
+      deny: [
+        'GET/orders',
+        'GET/orders/',
+        'POST/orders',
+        'POST/orders/',
+        'HEAD/orders',
+        'HEAD/orders/',
+      ],
     });
-    expect(rulePatterns(rule(['GET'], '/users/*', PUBLIC))).toEqual({
-      resources: ['GET/users/*', 'HEAD/users/*'],
-      exact: false,
-    });
-    expect(rulePatterns(rule(['*'], '/orders', PUBLIC)).exact).toBe(false);
-    expect(rulePatterns(rule(['GET'], '/', PUBLIC)).resources).toEqual(['GET/', 'HEAD/']);
+    expect(rulePatterns(rule(['GET'], '/', PUBLIC)).allow).toEqual(['GET/', 'HEAD/']);
     expect(isCatchAll(rule(['*'], '/**', PUBLIC))).toBe(true);
+  });
+
+  it('gives a one-segment star a non-empty IAM star and names where it could span a slash', () => {
+    expect(rulePatterns(rule(['GET'], '/users/*', PUBLIC))).toEqual({
+      allow: ['GET/users/?*', 'HEAD/users/?*'],
+      excess: ['GET/users/*/?*', 'HEAD/users/*/?*'],
+      deny: ['GET/users/?*', 'HEAD/users/?*'],
+    });
+    // A method star spans a slash as well; a star before the rest only where a literal follows.
+    expect(rulePatterns(rule(['*'], '/orders', PUBLIC)).excess).toEqual([
+      '*/?*/orders',
+      '*/?*/orders/',
+    ]);
+    expect(rulePatterns(rule(['GET'], '/a/*/**', PUBLIC)).excess).toEqual([]);
+    expect(rulePatterns(rule(['GET'], '/a/*/b/**', PUBLIC)).excess).toContain('GET/a/*/?*/b/*');
+  });
+
+  it('stands a star in Deny patterns for characters that may be spelled percent-encoded', () => {
+    const patterns = rulePatterns(rule(['GET'], '/odata/$metadata/café', PUBLIC));
+
+    expect(patterns.allow).toContain('GET/odata/$metadata/café');
+    expect(patterns.deny).toContain('GET/odata/*metadata/caf*');
+  });
+
+  it('gives a literal holding ? or #, which no request path can match, no pattern at all', () => {
+    expect(rulePatterns(rule(['GET'], '/a?b', PUBLIC))).toEqual({
+      allow: [],
+      excess: [],
+      deny: [],
+    });
   });
 });
 
 // Random rule lists, tokens and requests, including spellings the core normalises.
-const SEGMENTS = ['users', 'orders', 'admin', 'public', '42'];
+const PLAIN_SEGMENTS = ['users', 'orders', 'admin', 'public', '42'];
+// Literals with characters a Deny pattern stands a star for (they may arrive percent-encoded).
+const SEGMENTS = [...PLAIN_SEGMENTS, '$batch', 'café'];
 const ruleArb = fc
   .record({
     methods: fc.constantFrom(['*'], ['GET'], ['POST'], ['GET', 'POST']),
@@ -304,6 +407,10 @@ const pathArb = fc
       'admin;v=1',
       '..%2F',
       'a\\b',
+      '%24batch',
+      'caf%C3%A9',
+      'admin.',
+      'admin%20',
     ),
     {
       maxLength: 4,
@@ -350,7 +457,7 @@ describe('compilePolicy against the rules, on random input', () => {
     const literalRule = fc
       .record({
         methods: fc.constantFrom(['GET'], ['POST'], ['GET', 'POST']),
-        segments: fc.array(fc.constantFrom(...SEGMENTS), { maxLength: 2 }),
+        segments: fc.array(fc.constantFrom(...PLAIN_SEGMENTS), { maxLength: 2 }),
         rest: fc.boolean(),
         require: fc.constantFrom<Requirement>(PUBLIC, needs('a'), needs('b')),
       })
@@ -358,7 +465,7 @@ describe('compilePolicy against the rules, on random input', () => {
         rule(methods, `/${[...segments, ...(rest ? ['**'] : [])].join('/')}`, require),
       );
     const canonicalPath = fc
-      .array(fc.constantFrom(...SEGMENTS), { maxLength: 3 })
+      .array(fc.constantFrom(...PLAIN_SEGMENTS), { maxLength: 3 })
       .map((segments) => `/${segments.join('/')}`);
     fc.assert(
       fc.property(
@@ -376,6 +483,55 @@ describe('compilePolicy against the rules, on random input', () => {
           expect(allows(policyFor(rules, scopes), arnOf(method, path))).toBe(expected);
         },
       ),
+      { numRuns: 3000 },
+    );
+  });
+  it('agrees with the rules on canonical paths for disjoint rules with one-segment stars', () => {
+    // Each rule starts with its own literal segment, so no two rules (nor a rule and another's
+    // excess) share a request; the list ends with the catch-all or the default.
+    const starRules = fc
+      .uniqueArray(
+        fc.record({
+          head: fc.constantFrom(...PLAIN_SEGMENTS),
+          methods: fc.constantFrom(['GET'], ['POST'], ['GET', 'POST']),
+          tail: fc.array(fc.constantFrom('users', '42', '*'), { maxLength: 2 }),
+          rest: fc.boolean(),
+          require: fc.constantFrom<Requirement>(PUBLIC, needs('a'), needs('b')),
+        }),
+        { selector: (r) => r.head, maxLength: 4 },
+      )
+      .chain((raw) =>
+        fc
+          .constantFrom<Requirement[]>([], [needs('a')], [needs('b')])
+          .map((last) => [
+            ...raw.map(({ head, methods, tail, rest, require }) =>
+              rule(methods, `/${[head, ...tail, ...(rest ? ['**'] : [])].join('/')}`, require),
+            ),
+            ...last.map((require) => rule(['*'], '/**', require)),
+          ]),
+      );
+    const canonicalPath = fc
+      .tuple(
+        fc.array(fc.constantFrom(...PLAIN_SEGMENTS), { maxLength: 4 }),
+        fc.constantFrom('', '/'),
+      )
+      .map(([segments, slash]) => `/${segments.join('/')}${segments.length > 0 ? slash : ''}`);
+    fc.assert(
+      fc.property(starRules, scopesArb, methodArb, canonicalPath, (rules, scopes, method, path) => {
+        // An unmet rule's Deny for a star also covers deeper paths (documented): leave out lists
+        // where one comes before a rule the token meets, so the Deny is there at all.
+        const identity = identityWith(scopes);
+        const last = rules.at(-1);
+        const effective =
+          last !== undefined && isCatchAll(last) ? rules : [...rules, rule(['*'], '/**', needs())];
+        let lastMet = -1;
+        effective.forEach((r, i) => {
+          if (meets(r, identity)) lastMet = i;
+        });
+        fc.pre(!rules.some((r, i) => i < lastMet && r.path.includes('*') && !meets(r, identity)));
+        const expected = rulesAllow(rules, identity, method, path);
+        expect(allows(policyFor(rules, scopes), arnOf(method, path))).toBe(expected);
+      }),
       { numRuns: 3000 },
     );
   });

@@ -93,6 +93,26 @@ describe('REST TOKEN authorizer', () => {
     expect(evaluate(answer.policyDocument, ORDERS)).toBe('explicit-deny');
   });
 
+  it('allows the request in hand and its route siblings when a later catch-all needs a scope the token lacks', async () => {
+    const strict = await coldStart(
+      scene.env({ AUTH_CONFIG: { routes: [...ROUTES, { path: '/**', scopes: ['api'] }] } }),
+    );
+    const token = await scene.token({ scope: 'users:read orders:write' });
+
+    const answer = expectIamAnswer(
+      (await outcome(strict, tokenEvent(`Bearer ${token}`, USERS_42))).value,
+      USERS_42,
+    );
+
+    expect(logs.decisions()[0]).toMatchObject({ outcome: 'allow', code: 'ok' });
+    expect(allows(answer.policyDocument, USERS_42)).toBe(true);
+    expect(allows(answer.policyDocument, `${API}/GET/users/7`)).toBe(true);
+    expect(allows(answer.policyDocument, ORDERS)).toBe(true);
+    // The rest of the API falls to the catch-all, which this token does not meet.
+    expect(allows(answer.policyDocument, `${API}/GET/users/42/secrets`)).toBe(false);
+    expect(allows(answer.policyDocument, `${API}/GET/admin`)).toBe(false);
+  });
+
   it('answers a valid token without the route scope with a Deny and a principal (C22)', async () => {
     const token = await scene.token({ scope: 'users:read' });
 
