@@ -120,7 +120,8 @@ describe('C11 Clerk azp and the __session cookie', () => {
   for (const [label, headers, path] of overrides) {
     it(`rejects the session cookie on a GET naming an unsafe method through ${label}`, async () => {
       const cookie = `__session=${await session()}`;
-      for (const origin of [{ Origin: OTHER_ORIGIN }, {}]) {
+      const origins: Record<string, string>[] = [{ Origin: OTHER_ORIGIN }, {}];
+      for (const origin of origins) {
         const { response, arrived } = await send(
           'GET',
           { Cookie: cookie, ...origin, ...headers },
