@@ -86,8 +86,7 @@ export function createKeySetCache(config: AuthConfig, runtime: Runtime): KeySetC
 
   /** Reads the store tier into memory when it holds a newer set than memory does. */
   async function fromStore(entry: Entry, store: KeySetStore): Promise<void> {
-    const oldest = runtime.now() - policy.staleWindowSeconds * 1000;
-    const set = await readSnapshot(store, entry.id, oldest);
+    const set = await readSnapshot(store, entry.id, { ...policy, now: runtime.now() });
     if (!set) return;
     counters.storeHits += 1;
     if (entry.set && entry.set.fetchedAt >= set.fetchedAt) return;

@@ -8,14 +8,29 @@ import type { LoadedSet } from './entry.ts';
 import { loadedSet, snapshotOf } from './entry.ts';
 import { keysFrom } from './parse.ts';
 
+/** How far ahead of this isolate's clock a stored `fetchedAt` may be (clocks of hosts differ). */
+const CLOCK_SKEW_MS = 60_000;
+
+/** The clock and the cache policy a stored snapshot is judged by. */
+export interface SnapshotLimits {
+  /** Epoch milliseconds now. */
+  readonly now: number;
+  readonly staleWindowSeconds: number;
+  readonly maxMaxAgeSeconds: number;
+}
+
 /**
  * Reads the snapshot stored under `id` and turns it into a set, or `undefined` when there is
- * none, it is malformed, or it is older than `oldestUsefulAt` (past any stale window).
+ * none, it is malformed, or it is past any stale window. The timestamps are judged too: a
+ * `fetchedAt` in the future or a `freshUntil` before it is no snapshot this cache wrote (another
+ * format, milliseconds read as microseconds), and freshness longer than `maxMaxAgeSeconds` is cut
+ * to it. Trusted as stored, such a value would pin the set for good: a later fetch never
+ * replaces a set that claims to be newer, and a set that claims to be fresh is never refetched.
  */
 export async function readSnapshot(
   store: KeySetStore,
   id: string,
-  oldestUsefulAt: number,
+  limits: SnapshotLimits,
 ): Promise<LoadedSet | undefined> {
   let snapshot: KeySetSnapshot | undefined;
   try {
@@ -23,12 +38,20 @@ export async function readSnapshot(
   } catch {
     return undefined;
   }
-  if (!isSnapshot(snapshot) || snapshot.freshUntil < oldestUsefulAt) return undefined;
+  if (!isSnapshot(snapshot)) return undefined;
+  if (snapshot.fetchedAt > limits.now + CLOCK_SKEW_MS) return undefined;
+  if (snapshot.freshUntil < snapshot.fetchedAt) return undefined;
+  const fetchedAt = Math.min(snapshot.fetchedAt, limits.now);
+  const freshUntil = Math.min(
+    snapshot.freshUntil,
+    snapshot.fetchedAt + limits.maxMaxAgeSeconds * 1000,
+  );
+  if (freshUntil < limits.now - limits.staleWindowSeconds * 1000) return undefined;
 
   try {
     return loadedSet(keysFrom(snapshot.keys, snapshot.jwksUrl ?? id), {
-      fetchedAt: snapshot.fetchedAt,
-      freshUntil: snapshot.freshUntil,
+      fetchedAt,
+      freshUntil,
       etag: typeof snapshot.etag === 'string' ? snapshot.etag : undefined,
       lastModified: typeof snapshot.lastModified === 'string' ? snapshot.lastModified : undefined,
       jwksUrl: typeof snapshot.jwksUrl === 'string' ? snapshot.jwksUrl : id,
