@@ -145,13 +145,17 @@ function sameQueryParameter(held: readonly (RouteRule | undefined)[]): boolean {
  * `Access-Control-Request-Method`. Browsers send it without credentials and without a body, so
  * an `OPTIONS` carrying `Authorization`, a `Cookie`, the configured credential header
  * (`credentialHeader`) or a body is not one a browser made: it is an ordinary request and needs
- * a token, as does a plain `OPTIONS` (C19). Nothing unverified rides through to the origin.
+ * a token, as does a plain `OPTIONS` (C19), and so does one naming another method through an
+ * override. Nothing unverified rides through to the origin.
  */
 export function isPreflight(req: AuthRequest, credentialHeader?: string): boolean {
   if (req.method.toUpperCase() !== 'OPTIONS' || req.header('origin') === null) return false;
   if (!req.header('access-control-request-method')?.trim()) return false;
   if (req.header('authorization') !== null || req.header('cookie') !== null) return false;
   if (credentialHeader !== undefined && req.header(credentialHeader) !== null) return false;
+  // A method override (header or `_method`) asks an origin to run another method, which no
+  // preflight does: passed through untouched, it would be that method without a token.
+  if (methodReadings(req).length > 1) return false;
   const length = req.header('content-length');
   return (length === null || length.trim() === '0') && req.header('transfer-encoding') === null;
 }
