@@ -87,7 +87,13 @@ type Sent = { text: string; good?: Good };
 /** The tokens: good ones, invalid ones, mutated good ones and random strings. */
 const anyToken = (): fc.Arbitrary<Sent> =>
   fc.oneof(
-    fc.constantFrom<Good>('valid', 'admin').map((good) => ({ text: tokenOf(good), good })),
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom<Good>('valid', 'admin').map((good) => ({
+        text: tokenOf(good),
+        good,
+      })),
+    },
     fc.constantFrom(...invalid).map((text) => ({ text })),
     fc
       .constantFrom(valid, admin)
@@ -103,7 +109,7 @@ const tokenOf = (good: Good) => (good === 'valid' ? valid : admin);
 /** The `Authorization` header: a good scheme and spacing, or a shape the gate must refuse. */
 const authorization = (): fc.Arbitrary<{ value: string; good?: Good } | undefined> =>
   fc.oneof(
-    fc.constant(undefined),
+    { weight: 2, arbitrary: fc.constant(undefined) },
     fc
       .tuple(fc.constantFrom('Bearer', 'bearer', 'BEARER'), fc.constantFrom(' ', '  '), anyToken())
       .map(([scheme, space, t]) => ({ value: `${scheme}${space}${t.text}`, good: t.good })),
@@ -123,7 +129,7 @@ const authorization = (): fc.Arbitrary<{ value: string; good?: Good } | undefine
 /** The `Cookie` header: the session cookie (good or not), or cookies the gate does not read. */
 const cookie = (): fc.Arbitrary<{ value: string; good?: Good } | undefined> =>
   fc.oneof(
-    fc.constant(undefined),
+    { weight: 4, arbitrary: fc.constant(undefined) },
     anyToken().map((t) => ({ value: `theme=dark; __session=${t.text}`, good: t.good })),
     fc
       .constantFrom<Good>('valid', 'admin')
@@ -160,9 +166,18 @@ const requests = () =>
       ['_method', 'PUT'],
       ['_method', 'delete'],
     ),
-    path: fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => `/${parts.join('/')}`),
+    // A route's own prefix half of the time, so every rule is met often, then any segments.
+    path: fc
+      .tuple(
+        fc.constantFrom('', '/files', '/admin', '/orders', '/public', '/health'),
+        fc.array(segment, { minLength: 1, maxLength: 3 }),
+      )
+      .map(([prefix, parts]) => `${prefix}/${parts.join('/')}`),
     query: fc.constantFrom('', '?a=1', '?x=%00'),
-    queryToken: fc.option(anyToken(), { freq: 3, nil: undefined }),
+    queryToken: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: anyToken() },
+    ),
     authorization: authorization(),
     cookie: cookie(),
     origin: fc.option(fc.constantFrom(APP_ORIGIN, 'https://evil.example', 'null'), {
