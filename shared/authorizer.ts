@@ -5,7 +5,7 @@
  */
 import { checkTokenSize, extractCredential } from './credentials.ts';
 import { AuthError } from './errors.ts';
-import { checkRequirement, DEFAULT_REQUIREMENT, heldRules } from './routes.ts';
+import { checkRequirement, DEFAULT_REQUIREMENT, heldRules, methodReadings } from './routes.ts';
 import { TokenCache } from './token-cache.ts';
 import type {
   AuthConfig,
@@ -78,7 +78,7 @@ export function createAuthorizer(
     const credential = extractCredential(req, config.credentials, rule);
     if (!credential) throw new AuthError('credential_missing', 'no credential in the request');
     const found = identify(credential.token, credential.source);
-    if (credential.source !== 'cookie' || SAFE_METHODS.has(req.method.toUpperCase())) return found;
+    if (credential.source !== 'cookie' || onlySafeReadings(req)) return found;
     return Promise.resolve(found).then((identity) => {
       checkCookieOrigin(req, identity, config.corsOrigins);
       return identity;
@@ -145,15 +145,29 @@ function sameQueryParameter(held: readonly (RouteRule | undefined)[]): boolean {
  * `Access-Control-Request-Method`. Browsers send it without credentials and without a body, so
  * an `OPTIONS` carrying `Authorization`, a `Cookie`, the configured credential header
  * (`credentialHeader`) or a body is not one a browser made: it is an ordinary request and needs
- * a token, as does a plain `OPTIONS` (C19). Nothing unverified rides through to the origin.
+ * a token, as does a plain `OPTIONS` (C19), and so does one naming another method through an
+ * override. Nothing unverified rides through to the origin.
  */
 export function isPreflight(req: AuthRequest, credentialHeader?: string): boolean {
   if (req.method.toUpperCase() !== 'OPTIONS' || req.header('origin') === null) return false;
   if (!req.header('access-control-request-method')?.trim()) return false;
   if (req.header('authorization') !== null || req.header('cookie') !== null) return false;
   if (credentialHeader !== undefined && req.header(credentialHeader) !== null) return false;
+  // A method override (header or `_method`) asks an origin to run another method, which no
+  // preflight does: passed through untouched, it would be that method without a token.
+  if (methodReadings(req).length > 1) return false;
   const length = req.header('content-length');
   return (length === null || length.trim() === '0') && req.header('transfer-encoding') === null;
+}
+
+/**
+ * Whether every method an origin may take the request for is safe. A cross-site link can carry
+ * `?_method=DELETE` on a `GET`, and the browser adds the cookie; an origin that honours the
+ * override then runs a `DELETE`, so the CSRF check follows the same readings as the route rules.
+ */
+function onlySafeReadings(req: AuthRequest): boolean {
+  for (const method of methodReadings(req)) if (!SAFE_METHODS.has(method)) return false;
+  return true;
 }
 
 /**

@@ -95,14 +95,18 @@ function withoutCookie(cookieHeader: string, name: string): string {
 /**
  * Removes every header credential the configuration reads, whichever one was used: the
  * `Authorization` header when bearer tokens are read, the credential header, and every copy of
- * the session cookie (other cookies kept).
+ * the session cookie (other cookies kept). `kept` names the one source to leave in place.
  */
-function removeCredentialSources(config: AuthConfig, headers: Headers): void {
+function removeCredentialSources(
+  config: AuthConfig,
+  headers: Headers,
+  kept?: Identity['source'],
+): void {
   const { bearer, header, cookie } = config.credentials;
-  if (bearer) headers.delete('Authorization');
-  if (header !== undefined) headers.delete(header);
+  if (bearer && kept !== 'bearer') headers.delete('Authorization');
+  if (header !== undefined && kept !== 'header') headers.delete(header);
   const cookies = headers.get('Cookie');
-  if (cookie !== undefined && cookies !== null) {
+  if (cookie !== undefined && cookies !== null && kept !== 'cookie') {
     const rest = withoutCookie(cookies, cookie);
     if (rest === '') headers.delete('Cookie');
     else headers.set('Cookie', rest);
@@ -111,8 +115,9 @@ function removeCredentialSources(config: AuthConfig, headers: Headers): void {
 
 /**
  * Headers for the origin: the incoming ones minus the gate's own names; with an identity, the
- * identity headers set; without `forwardAuthorization`, every header credential source removed.
- * Returns the headers and the names of claims left out for being too long (for the log line).
+ * identity headers set and every header credential source removed, except, with
+ * `forwardAuthorization`, the one the token was verified from. Returns the headers and the
+ * names of claims left out for being too long (for the log line).
  */
 export function originHeaders(
   config: AuthConfig,
@@ -135,11 +140,14 @@ export function originHeaders(
     set(headerName, claimName, identity.payload[claimName]);
   }
 
-  if (!config.forwardAuthorization) {
-    // The origin trusts the identity headers; no token stays on the request, not even one the
-    // gate did not read (a second user's session cookie beside the Authorization header).
-    removeCredentialSources(config, headers);
-  }
+  // The origin trusts the identity headers; no token the gate did not verify stays on the
+  // request (a second user's session cookie beside the Authorization header): an origin that
+  // decodes a forwarded token without verifying it must find only the verified one.
+  removeCredentialSources(
+    config,
+    headers,
+    config.forwardAuthorization ? identity.source : undefined,
+  );
   return { headers, omitted };
 }
 

@@ -41,10 +41,11 @@ async function forward(
 ): Promise<{ response: Response; omitted: string[] }> {
   const identity = decision.outcome === 'allow' ? decision.identity : undefined;
   const { headers, omitted } = originHeaders(gate.config, request.headers, identity);
-  // A token from the query string stays at the gate unless the configuration forwards it; the
-  // parameter goes even when another credential was used (it may then only be empty).
+  // A token from the query string stays at the gate unless the configuration forwards the
+  // verified credential and this was it; the parameter goes even when another credential was
+  // used (it may then only be empty).
   const consumedParameter =
-    identity !== undefined && !gate.config.forwardAuthorization
+    identity !== undefined && !(gate.config.forwardAuthorization && identity.source === 'query')
       ? decision.rule?.queryParameter
       : undefined;
   const target = originTarget(url, gate.origin, consumedParameter);

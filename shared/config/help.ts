@@ -56,7 +56,7 @@ const OPTION_MEANINGS: Readonly<Record<OptionPattern, string>> = {
   'credentials.maxTokenBytes': 'Tokens larger than this are rejected before decoding.',
   forwardClaims: 'Claim name to the header (Worker) or context key (Lambda) it is forwarded in.',
   identityHeaders: 'Header names for the verified subject and issuer.',
-  forwardAuthorization: 'Whether the Worker passes the Authorization header to the origin.',
+  forwardAuthorization: 'Whether the Worker passes the verified credential on to the origin.',
   corsOrigins: 'Origins allowed by CORS and to send cookie credentials on unsafe methods.',
   realm: 'The realm of WWW-Authenticate challenges.',
   cache: 'Key-set cache policy (seconds and bytes).',

@@ -76,20 +76,29 @@ export function normaliseConfig(
   };
   checkHeaderName('AUTH_CONFIG.identityHeaders.subject', identityHeaders.subject);
   checkHeaderName('AUTH_CONFIG.identityHeaders.issuer', identityHeaders.issuer);
-  if (identityHeaders.subject.toLowerCase() === identityHeaders.issuer.toLowerCase()) {
-    fail('AUTH_CONFIG.identityHeaders.issuer', 'is the same header as identityHeaders.subject');
-  }
   const forwardClaims = raw.forwardClaims ?? CONFIG_DEFAULTS.forwardClaims;
   for (const [claim, header] of Object.entries(forwardClaims)) {
     checkHeaderName(`AUTH_CONFIG.forwardClaims.${claim}`, header);
   }
+  const credentials = normaliseCredentials(raw);
+  checkDistinctHeaders([
+    ['identityHeaders.subject', identityHeaders.subject],
+    ['identityHeaders.issuer', identityHeaders.issuer],
+    ...Object.entries(forwardClaims).map(([claim, header]): [string, string] => [
+      `forwardClaims.${claim}`,
+      header,
+    ]),
+    ...(credentials.header === undefined
+      ? []
+      : [['credentials.header', credentials.header] as [string, string]]),
+  ]);
 
   return Object.freeze({
     issuers: Object.freeze(issuers),
     routes: Object.freeze(
       (raw.routes ?? []).map((r, i) => normaliseRoute(r, `AUTH_CONFIG.routes[${i}]`)),
     ),
-    credentials: normaliseCredentials(raw),
+    credentials,
     forwardClaims: Object.freeze({ ...forwardClaims }),
     identityHeaders: Object.freeze(identityHeaders),
     forwardAuthorization: raw.forwardAuthorization ?? CONFIG_DEFAULTS.forwardAuthorization,
@@ -98,6 +107,28 @@ export function normaliseConfig(
     cache: normaliseCache(raw),
     tokenCacheEntries: raw.tokenCacheEntries ?? CONFIG_DEFAULTS.tokenCacheEntries,
   });
+}
+
+/**
+ * Fails when two of the gate's headers are one header to an origin: the same name in another
+ * case, or with `_` for `-` (CGI-style servers read both as `HTTP_X_AUTH_SUBJECT`). A forwarded
+ * claim on the subject header would replace the verified subject with a claim the user may
+ * choose (`name`, `nickname`), and two claims on one header would hide one of them.
+ */
+function checkDistinctHeaders(headers: readonly (readonly [string, string])[]): void {
+  const seen = new Map<string, string>();
+  for (const [option, header] of headers) {
+    const folded = header.toLowerCase().replace(/_/g, '-');
+    const earlier = seen.get(folded);
+    if (earlier !== undefined) {
+      fail(
+        `AUTH_CONFIG.${option}`,
+        `is the same header as ${earlier} (names differing in case or in _ for - are one header)`,
+        'give the identity headers, each forwarded claim and the credential header their own names',
+      );
+    }
+    seen.set(folded, option);
+  }
 }
 
 function checkHeaderName(option: string, header: string): void {

@@ -29,7 +29,7 @@ export interface SnapshotContext {
 /**
  * Reads the snapshot stored under `id` and turns it into a set, or `undefined` when there is
  * none, the store does not answer within `fetchTimeoutSeconds`, or the snapshot is malformed,
- * dated in the future, past any stale window, or written for another key-set address or
+ * dated in the future, fresh only until before its fetch, past any stale window, or written for another key-set address or
  * another issuer. Its freshness is held to this configuration's `maxMaxAgeSeconds`.
  */
 export async function readSnapshot(
@@ -47,6 +47,9 @@ export async function readSnapshot(
 
   const { now, policy } = context;
   if (snapshot.fetchedAt > now + MAX_CLOCK_SKEW_MS) return undefined;
+  // A set fresh only until before it was fetched is no snapshot this cache wrote (another
+  // format, milliseconds read as seconds): trusted, it would look newer than any real fetch.
+  if (snapshot.freshUntil < snapshot.fetchedAt) return undefined;
   const fetchedAt = Math.min(snapshot.fetchedAt, now);
   const freshUntil = Math.min(snapshot.freshUntil, fetchedAt + policy.maxMaxAgeSeconds * 1000);
   if (freshUntil + policy.staleWindowSeconds * 1000 < now) return undefined;

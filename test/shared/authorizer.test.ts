@@ -319,6 +319,22 @@ describe('authorize: cookie credentials and CSRF (C11)', () => {
     );
   });
 
+  it.each([
+    ['a _method parameter', '/things?_method=DELETE', {}],
+    ['an X-HTTP-Method-Override header', '/things', { 'x-http-method-override': 'put' }],
+  ])('rejects a cookie on a GET that names an unsafe method through %s', async (_, path, extra) => {
+    const { authorizer } = gate();
+    const t = await token();
+    const req = request('GET', path, {
+      cookie: `__session=${t}`,
+      origin: 'https://evil.example',
+      ...extra,
+    });
+    expect(denied(await authorizer.authorize(req)).code).toBe('origin_rejected');
+    // The Lambda's entry point applies the same check.
+    await expect(authorizer.authenticate(req)).rejects.toMatchObject({ code: 'origin_rejected' });
+  });
+
   it('allows a bearer token on POST from any origin: it is not sent by the browser on its own', async () => {
     const { authorizer } = gate();
     const req = request('POST', '/things', {

@@ -6,6 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { jwks, makeKey } from '../fixtures/keys.ts';
 import { type RunningGate, scratchDir, startGate } from './harness.ts';
 import { authConfig, bearer, type Scene, startScene } from './setup.ts';
 
@@ -56,7 +57,6 @@ describe('C16 concurrency in the Worker', () => {
 
   it('serves the next request after a request was cancelled during the key-set fetch', async () => {
     const s = await scene();
-    const { jwks } = await import('../fixtures/keys.ts');
     let first = true;
     s.provider.route('/jwks.json', () => {
       const delayMs = first ? 1000 : 0;
@@ -127,6 +127,22 @@ describe('KV tier', () => {
     const s = await scene({ kv: true });
     const kv = await s.gate.mf.getKVNamespace('JWKS_CACHE', 'gate0');
     await kv.put(`jwks:v1:${s.vars.JWKS_URL}`, '{"keys": "not a list"}');
+    const token = await s.token();
+
+    const answer = await s.gate.fetch('/orders', { headers: bearer(token) });
+
+    expect(answer.status).toBe(200);
+    expect(s.provider.count('/jwks.json')).toBe(1);
+  });
+
+  it('ignores a KV value stamped in the future, which would otherwise pin a wrong key', async () => {
+    const s = await scene({ kv: true });
+    const kv = await s.gate.mf.getKVNamespace('JWKS_CACHE', 'gate0');
+    // Another key under the provider's kid, fetched "a thousand days from now".
+    const stranger = await makeKey('RS256', 'k1');
+    const ahead = Date.now() + 1000 * 86_400_000;
+    const value = { keys: jwks(stranger).keys, fetchedAt: ahead, freshUntil: ahead + 600_000 };
+    await kv.put(`jwks:v1:${s.vars.JWKS_URL}`, JSON.stringify(value));
     const token = await s.token();
 
     const answer = await s.gate.fetch('/orders', { headers: bearer(token) });

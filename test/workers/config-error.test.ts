@@ -3,7 +3,7 @@
  * fails closed with a generic 500, and nothing reaches the origin or the provider.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { bearer, type Scene, startScene } from './setup.ts';
+import { authConfig, bearer, type Scene, startScene } from './setup.ts';
 
 let scene: Scene | undefined;
 afterEach(async () => {
@@ -54,6 +54,19 @@ describe('configuration errors', () => {
     expect(answer.status).toBe(500);
     const [line] = await scene.gate.output.waitFor((l) => l.event === 'config_error');
     expect(line?.option).toBe('ORIGIN_URL');
+  });
+
+  it('fails closed when a forwarded claim would replace the verified subject header', async () => {
+    // With `name` on X-Auth-Subject, a user who picks their own display name picks their subject.
+    scene = await startScene({ auth: authConfig({ forwardClaims: { name: 'X_Auth_Subject' } }) });
+    const token = await scene.token({ name: 'someone-else' });
+
+    const answer = await scene.gate.fetch('/orders', { headers: bearer(token) });
+
+    expect(answer.status).toBe(500);
+    const [line] = await scene.gate.output.waitFor((l) => l.event === 'config_error');
+    expect(line?.option).toBe('AUTH_CONFIG.forwardClaims.name');
+    expect(scene.origin.received).toHaveLength(0);
   });
 
   it('skips the cron refresh without a provider request when the configuration is broken', async () => {

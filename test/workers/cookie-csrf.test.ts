@@ -38,9 +38,9 @@ const session = (claims: Record<string, unknown> = {}) =>
   });
 
 let counter = 0;
-async function send(method: string, headers: Record<string, string>) {
+async function send(method: string, headers: Record<string, string>, path = '/orders') {
   const id = `c11-${++counter}`;
-  const response = await scene.gate.fetch('/orders', {
+  const response = await scene.gate.fetch(path, {
     method,
     headers: { 'x-test-id': id, ...headers },
   });
@@ -107,6 +107,41 @@ describe('C11 Clerk azp and the __session cookie', () => {
 
     expect(response.status).toBe(403);
     expect(arrived).toHaveLength(0);
+  });
+
+  // A cross-site link or image is a GET, and the browser adds the cookie; an origin that honours
+  // a method override then runs the unsafe method, so the check follows every method reading.
+  const overrides: [string, Record<string, string>, string][] = [
+    ['a _method=DELETE parameter', {}, '/orders/7?_method=DELETE'],
+    ['a _method=post parameter in lower case', {}, '/orders/7?x=1&_method=post'],
+    ['an X-HTTP-Method-Override header', { 'X-HTTP-Method-Override': 'PUT' }, '/orders/7'],
+    ['an X-Method-Override header', { 'X-Method-Override': 'PATCH' }, '/orders/7'],
+  ];
+  for (const [label, headers, path] of overrides) {
+    it(`rejects the session cookie on a GET naming an unsafe method through ${label}`, async () => {
+      const cookie = `__session=${await session()}`;
+      const origins: Record<string, string>[] = [{ Origin: OTHER_ORIGIN }, {}];
+      for (const origin of origins) {
+        const { response, arrived } = await send(
+          'GET',
+          { Cookie: cookie, ...origin, ...headers },
+          path,
+        );
+
+        expect(response.status).toBe(403);
+        expect(response.json()).toMatchObject({ code: 'origin_rejected' });
+        expect(arrived).toHaveLength(0);
+      }
+    });
+  }
+
+  it('accepts the session cookie on a GET naming an unsafe method from an authorized origin', async () => {
+    const cookie = `__session=${await session()}`;
+    const headers = { Cookie: cookie, Origin: APP_ORIGIN };
+    const { response, arrived } = await send('GET', headers, '/orders/7?_method=DELETE');
+
+    expect(response.status).toBe(200);
+    expect(arrived).toHaveLength(1);
   });
 
   it('accepts a bearer token on POST from any origin, since a browser never adds it by itself', async () => {

@@ -3,6 +3,7 @@
  * `ORIGIN_URL` is absent, the `Authorization` header only when `forwardAuthorization` is on,
  * and a 502 (never a 500) when the origin cannot be reached.
  */
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { authConfig, bearer, type Scene, type SceneOptions, startScene } from './setup.ts';
@@ -71,6 +72,34 @@ describe('forwarding', () => {
 
     expect(denied.status).toBe(403);
     expect(open.status).toBe(200);
+  });
+
+  it('passes an origin redirect back to the client as it is, without following it', async () => {
+    const seen: string[] = [];
+    const redirecting = createHttpServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.host}`);
+      res.writeHead(302, { location: '/v1/elsewhere', 'set-cookie': 'o=1' }).end('moved');
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    const { port } = redirecting.address() as { port: number };
+    try {
+      const s = await scene({ vars: { ORIGIN_URL: `http://127.0.0.1:${port}/v1` } });
+
+      const answer = await s.gate.fetch('/orders/7?a=1&b=%2F', {
+        method: 'PUT',
+        headers: bearer(await s.token()),
+        body: 'payload',
+      });
+
+      expect(answer.status).toBe(302);
+      expect(answer.headers.get('location')).toBe('/v1/elsewhere');
+      expect(answer.headers.get('set-cookie')).toBe('o=1');
+      // One request: method, path, query and Host as the origin expects them; no second hop.
+      expect(seen).toEqual([`PUT /v1/orders/7?a=1&b=%2F 127.0.0.1:${port}`]);
+    } finally {
+      redirecting.closeAllConnections();
+      await new Promise<void>((resolve) => redirecting.close(() => resolve()));
+    }
   });
 
   it('answers 502 with a log line when the origin cannot be reached', async () => {

@@ -95,9 +95,17 @@ describe('OPTIONS that is no browser preflight', () => {
     ['a forged Authorization header', { Authorization: 'Bearer forged.forged.forged' }, undefined],
     ['a Cookie', { Cookie: 'a=b' }, undefined],
     ['a body', {}, 'x'.repeat(100)],
+    ['an X-HTTP-Method-Override header', { 'X-HTTP-Method-Override': 'DELETE' }, undefined],
   ])('needs a token for a preflight carrying %s', async (_, extra, body) => {
     const headers = { ...preflight, ...extra };
     const { response, reached } = await send('/admin/settings', headers, 'OPTIONS', body);
+    expect(response.status).toBe(401);
+    expect(reached).toBe(false);
+  });
+
+  it('needs a token for a preflight whose query names another method in _method', async () => {
+    const path = '/orders/1?_method=DELETE';
+    const { response, reached } = await send(path, preflight, 'OPTIONS');
     expect(response.status).toBe(401);
     expect(reached).toBe(false);
   });

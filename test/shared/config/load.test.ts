@@ -634,6 +634,26 @@ describe('loadConfig validates routes, credentials and the rest', () => {
       'AUTH_CONFIG.identityHeaders.issuer',
       /same header/,
     ],
+    [
+      { forwardClaims: { name: 'x-auth-subject' } },
+      'AUTH_CONFIG.forwardClaims.name',
+      /same header as identityHeaders.subject/,
+    ],
+    [
+      { forwardClaims: { nickname: 'X_Auth_Issuer' } },
+      'AUTH_CONFIG.forwardClaims.nickname',
+      /same header as identityHeaders.issuer/,
+    ],
+    [
+      { forwardClaims: { email: 'X-Email', mail: 'x_email' } },
+      'AUTH_CONFIG.forwardClaims.mail',
+      /same header as forwardClaims.email/,
+    ],
+    [
+      { credentials: { header: 'X-Auth-Subject' } },
+      'AUTH_CONFIG.credentials.header',
+      /same header as identityHeaders.subject/,
+    ],
     [{ corsOrigins: ['*'] }, 'AUTH_CONFIG.corsOrigins[0]', /any site/],
     [{ corsOrigins: ['https://app.example/path'] }, 'AUTH_CONFIG.corsOrigins[0]', /not an origin/],
     [{ realm: 'a"b' }, 'AUTH_CONFIG.realm', /quotes/],

@@ -271,6 +271,48 @@ describe('only key-set errors escape', () => {
     expect((await again.getKeys(issuer, 'k1')).cache).toBe('miss');
   });
 
+  it('ignores a stored snapshot fetched in the future, which would pin its keys for good', async () => {
+    const store = memoryStore();
+    const url = issuer.jwksUrl as string;
+    // A stranger's key under the provider's kid, stamped a thousand days ahead (microseconds
+    // read as milliseconds, or another writer's format).
+    const stranger = await makeKey('RS256', 'k1');
+    const ahead = time.now() + 1000 * 86_400_000;
+    store.data.set(url, { keys: jwks(stranger).keys, fetchedAt: ahead, freshUntil: ahead + 6e5 });
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time, { store }));
+
+    const lookup = await cache.getKeys(issuer, 'k1');
+
+    expect(lookup.cache).toBe('miss');
+    expect(provider.count('/jwks.json')).toBe(1);
+    expect(cache.stats().storeHits).toBe(0);
+  });
+
+  it('ignores a stored snapshot whose freshness ends before it was fetched', async () => {
+    const store = memoryStore();
+    const url = issuer.jwksUrl as string;
+    const now = time.now();
+    store.data.set(url, { keys: jwks(k1).keys, fetchedAt: now, freshUntil: now - 1 });
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time, { store }));
+
+    expect((await cache.getKeys(issuer, 'k1')).cache).toBe('miss');
+    expect(cache.stats().storeHits).toBe(0);
+  });
+
+  it('cuts stored freshness to maxMaxAgeSeconds so a foreign snapshot is refetched in time', async () => {
+    const store = memoryStore();
+    const url = issuer.jwksUrl as string;
+    const now = time.now();
+    store.data.set(url, { keys: jwks(k1).keys, fetchedAt: now, freshUntil: now + 1e12 });
+    const cache = createKeySetCache(authConfig([issuer]), runtime(time, { store }));
+
+    await cache.getKeys(issuer, 'k1');
+    expect(provider.count('/jwks.json')).toBe(0);
+    time.advance(86_400 + 1);
+    expect((await cache.getKeys(issuer, 'k1')).cache).toBe('refreshed');
+    expect(provider.count('/jwks.json')).toBe(1);
+  });
+
   it('turns a fetch that throws synchronously into key_set_unavailable', async () => {
     const fetchFn = (() => {
       throw new Error('not a web fetch');
