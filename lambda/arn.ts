@@ -81,30 +81,10 @@ export function parseExecuteApiArn(text: unknown): ExecuteApiArn {
   if (apiId === undefined || !PLAIN.test(apiId)) throw new InvalidEventError('bad API id');
   if (stage === undefined || !STAGE.test(stage)) throw new InvalidEventError('bad stage');
   const prefix = `arn:${partition}:execute-api:${region}:${account}:${apiId}/${stage}/`;
+  const where = { partition, region, account, apiId, stage, prefix };
   if (parts.length === 3 && method === WEBSOCKET_CONNECT) {
-    return {
-      partition,
-      region,
-      account,
-      apiId,
-      stage,
-      method: 'GET',
-      path: '/',
-      prefix,
-      websocketRoute: WEBSOCKET_CONNECT,
-    };
+    return { ...where, method: 'GET', path: '/', websocketRoute: WEBSOCKET_CONNECT };
   }
   if (method === undefined || !METHOD.test(method)) throw new InvalidEventError('bad method');
-  const path = `/${parts.slice(3).join('/')}`;
-
-  return {
-    partition,
-    region,
-    account,
-    apiId,
-    stage,
-    method,
-    path,
-    prefix,
-  };
+  return { ...where, method, path: `/${parts.slice(3).join('/')}` };
 }
