@@ -172,6 +172,30 @@ describe('invoke usage mistakes', () => {
     expect(text).not.toContain('REST REQUEST');
   });
 
+  it('lets the bundle name AUTH_CONFIG when it is not JSON and --jwks serves a key set', async () => {
+    const { data } = await runInvoke(undefined, {
+      ...config,
+      token: valid,
+      bundle,
+      config: '{bad',
+    });
+    expect(data.outcome).toBe('error');
+    const logs = data.logs.join('\n');
+    expect(logs).toMatch(/"option":"AUTH_CONFIG"/);
+    expect(logs).toMatch(/not valid JSON/);
+  });
+
+  it('lets the bundle name an issuers entry that is not an object when --jwks is given', async () => {
+    const { data } = await runInvoke(undefined, {
+      ...config,
+      token: valid,
+      bundle,
+      config: '{"issuers":["https://test.kernel.mongodb.com/oidc/issuer1"]}',
+    });
+    expect(data.outcome).toBe('error');
+    expect(data.logs.join('\n')).toMatch(/"option":"AUTH_CONFIG\.issuers\[0\]/);
+  });
+
   it('says an event file that is not JSON is not JSON', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'invoke-event-')), 'broken.json');
     writeFileSync(file, '{"type": ');
