@@ -19,7 +19,11 @@ export function buildProgram(): Command {
   const program = new Command('edge-jwt')
     .description('Development tools for edge-jwt-authorizer')
     .showHelpAfterError()
-    .enablePositionalOptions();
+    .enablePositionalOptions()
+    // Throw instead of exiting, so `main` gives a commander usage mistake (unknown option,
+    // missing argument) the same exit code as ours. Set before the commands are added: each
+    // command copies it when created.
+    .exitOverride();
   registerStart(program);
   registerMint(program);
   registerInspect(program);
@@ -29,13 +33,17 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI on `argv` (as `process.argv`); usage mistakes exit 2, failures 1. */
+/**
+ * Runs the CLI on `argv` (as `process.argv`): exit 0 on success (and for `--help`), 1 when the
+ * thing examined fails (a refused token, an invalid configuration), 2 for a usage mistake.
+ */
 export async function main(argv: readonly string[]): Promise<void> {
   try {
     await buildProgram().parseAsync([...argv]);
   } catch (error) {
     if (error instanceof CommanderError) {
-      process.exitCode = error.exitCode;
+      // Commander has printed its message (and the help); only the code is left to set.
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
       return;
     }
     const usage = error instanceof UsageError;

@@ -80,6 +80,38 @@ describe('the edge-jwt command line', () => {
   });
 });
 
+describe('usage mistakes that commander reports, with the same exit code 2 as ours', () => {
+  it.each([
+    ['an unknown option', ['jwks', '--bogus', 'x'], "unknown option '--bogus'"],
+    ['a missing argument', ['inspect'], "missing required argument 'token'"],
+    ['an unknown command', ['nope'], "unknown command 'nope'"],
+  ])('exits 2 for %s', (_, args, message) => {
+    const { code, stderr } = cli(args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
+  it('exits 0 for help', () => {
+    expect(cli(['help', 'inspect']).code).toBe(0);
+    expect(cli(['--help']).code).toBe(0);
+  });
+
+  it('exits 2 when mint is asked for a key or algorithm the local provider lacks', () => {
+    const keys = join(mkdtempSync(join(tmpdir(), 'cli-keys-')), 'keys.json');
+    const { code, stderr } = cli([
+      'mint',
+      '--iss',
+      'https://a.example',
+      '--keys',
+      keys,
+      '--alg',
+      'HS256',
+    ]);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toMatch(/^edge-jwt: the local provider has no algorithm HS256; it has: /);
+  });
+});
+
 describe('usage mistakes the command line reports in one line with exit code 2', () => {
   it('refuses an --at beyond the range of a Date instead of failing on "Invalid time value"', () => {
     const { code, stdout, stderr } = cli(['inspect', mongo.token, '--at', '99999999999999999']);
