@@ -133,6 +133,14 @@ describe('mint', () => {
     expect(late.data.code).toBe('token_expired');
   });
 
+  it('points a token issued after the checked instant at the clocks, not at maxTokenAgeSeconds', async () => {
+    const { data } = await runMint({ iss: issuer, keys, at: '2030-01-01T00:00:00Z' });
+    const early = await runInspect(data.token, { ...verifyAt, at: '2029-12-31T23:58:00Z' });
+    expect(early.data.code).toBe('token_too_old');
+    expect(early.data.fix).toMatch(/after the instant checked .*check the clocks/);
+    expect(early.data.fix).not.toMatch(/maxTokenAgeSeconds/);
+  });
+
   it('refuses to guess an issuer when no npm start session is running', async () => {
     await expect(runMint({ keys })).rejects.toBeInstanceOf(UsageError);
   });

@@ -144,6 +144,10 @@ function describeSource(options: InspectOptions): string {
   return `${base}${flags.length > 0 ? ` with ${flags.join(', ')}` : ''}${keys}`;
 }
 
+function withoutSuffix(text: string, suffix: string): string {
+  return text.endsWith(suffix) ? text.slice(0, -suffix.length) : text;
+}
+
 /** Reads the token argument: `-` means stdin (keeps it out of shell history). */
 export function readTokenArgument(argument: string): string {
   const raw = argument === '-' ? readFileSync(0, 'utf8') : argument;
@@ -183,7 +187,8 @@ export async function runInspect(
       outcome: 'config_error',
       answer: '500 configuration error',
       code: 'config_error',
-      reason: error.message,
+      // The message ends in ". Fix: <fix>"; the fix gets its own line, so it is said once.
+      reason: withoutSuffix(error.message, `. Fix: ${error.fix}`),
       fix: error.fix,
     };
     return { exitCode: 1, data, text: render(data) };
@@ -237,7 +242,15 @@ export async function runInspect(
       ? {
           code: error.code,
           reason: error.message,
-          fix: adviceFor({ error, header, payload, config, issuer, atMs }),
+          fix: adviceFor({
+            error,
+            header,
+            payload,
+            config,
+            issuer,
+            atMs,
+            ...(issuer ? { skippedKeys: keys.status(issuer).skipped } : {}),
+          }),
         }
       : {}),
     ...(decision.outcome === 'allow' && decision.identity.subject !== undefined
