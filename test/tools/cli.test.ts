@@ -48,6 +48,10 @@ describe('the edge-jwt command line', () => {
     },
   );
 
+  it.each(['inspect', 'invoke'])('offers --env beside --wrangler in %s', (command) => {
+    expect(cli([command, '--help']).stdout).toMatch(/--env <name> +with --wrangler: use/);
+  });
+
   it('prints a key-set report as JSON', () => {
     const { code, stdout } = cli([
       'jwks',

@@ -126,7 +126,9 @@ function render(data: InvokeData): string {
   return lines.join('\n');
 }
 
-/** Runs `invoke`. Exit code 0 for a policy or simple answer, 1 for a failure. */
+/**
+ * Runs `invoke`. Exit code 0 for a policy or `isAuthorized: true`, 1 for a refusal or a failure.
+ */
 export async function runInvoke(
   eventFile: string | undefined,
   options: InvokeOptions,
@@ -190,7 +192,14 @@ export async function runInvoke(
       ...(result.ok ? { response: result.response } : { error: result.error }),
       logs: result.logs,
     };
-    const exitCode = data.outcome === 'policy' || data.outcome === 'simple' ? 0 : 1;
+    // A simple response of `false` is a refusal as plain as `Unauthorized`; a policy is an
+    // answer whose statements API Gateway applies route by route.
+    const refused =
+      data.outcome === 'unauthorized' ||
+      data.outcome === 'error' ||
+      (data.outcome === 'simple' &&
+        (data.response as { isAuthorized?: unknown }).isAuthorized !== true);
+    const exitCode = refused ? 1 : 0;
     return { exitCode, data, text: render(data) };
   } finally {
     await server?.close();
@@ -216,6 +225,7 @@ export function registerInvoke(program: Command): void {
     .option('--local', 'use the configuration of the running `npm start` demo')
     .option('--config <json|file>', 'AUTH_CONFIG as JSON text or a JSON file')
     .option('--wrangler <file>', "use this wrangler.toml's [vars] instead of the environment")
+    .option('--env <name>', 'with --wrangler: use [env.NAME.vars]')
     .option('--issuer <iss>', 'JWT_ISSUER')
     .option('--audience <aud>', 'JWT_AUDIENCE (comma-separated)')
     .option('--jwks-url <url>', 'JWKS_URL')

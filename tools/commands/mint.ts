@@ -111,7 +111,8 @@ export function registerMint(program: Command): void {
     .option('--typ <typ>', 'header typ', 'JWT')
     .option(
       '--keys <file>',
-      'key store file (default $EDGE_JWT_KEYS, else node_modules/.cache/edge-jwt-authorizer/local-idp-keys.json)',
+      'key store file (default $EDGE_JWT_KEYS, else ' +
+        'node_modules/.cache/edge-jwt-authorizer/local-idp-keys.json)',
     )
     .option('--json', 'print the token with its header and payload as JSON')
     .action(async (options: MintCommandOptions & { json?: boolean }) => {

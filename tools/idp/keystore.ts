@@ -85,7 +85,8 @@ function storedKeyFault(entry: unknown): string | undefined {
   }
   if (typeof kid !== 'string') return 'a key has no kid';
   if (!LOCAL_ALGORITHMS.includes(alg as LocalAlgorithm)) {
-    return `a key has the algorithm ${JSON.stringify(alg)}, not one of ${LOCAL_ALGORITHMS.join(', ')}`;
+    const known = LOCAL_ALGORITHMS.join(', ');
+    return `a key has the algorithm ${JSON.stringify(alg)}, not one of ${known}`;
   }
   return undefined;
 }

@@ -94,7 +94,10 @@ const ADVICE: { readonly [C in AuthErrorCode]: Advisor } = {
     const skipped = skippedKeys?.find((key) => key.kid !== undefined && key.kid === header?.kid);
     // The kid is published but unusable: waiting for a rotation would not help.
     if (skipped) {
-      return `the key set has kid "${skipped.kid}", but the gate skips that key (${skipped.reason}); the issuer must sign with a usable key`;
+      return (
+        `the key set has kid "${skipped.kid}", but the gate skips that key ` +
+        `(${skipped.reason}); the issuer must sign with a usable key`
+      );
     }
     return (
       `no key in the issuer's key set fits kid "${String(header?.kid ?? '(none)')}" and alg ` +
