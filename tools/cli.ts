@@ -12,13 +12,15 @@ import { registerInvoke } from './commands/invoke.ts';
 import { registerJwks } from './commands/jwks.ts';
 import { registerMint } from './commands/mint.ts';
 import { registerStart } from './commands/start.ts';
-import { UsageError } from './lib/output.ts';
+import { redactTokens, UsageError } from './lib/output.ts';
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
   const program = new Command('edge-jwt')
     .description('Development tools for edge-jwt-authorizer')
     .showHelpAfterError()
+    // Commander quotes what it could not place ("unknown command '...'"): redact it like ours.
+    .configureOutput({ writeErr: (text) => process.stderr.write(redactTokens(text)) })
     .enablePositionalOptions()
     // Throw instead of exiting, so `main` gives a commander usage mistake (unknown option,
     // missing argument) the same exit code as ours. Set before the commands are added: each
@@ -48,9 +50,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
     const usage = error instanceof UsageError;
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`edge-jwt: ${message}\n`);
+    process.stderr.write(`edge-jwt: ${redactTokens(message)}\n`);
     if (!usage && process.env.EDGE_JWT_DEBUG && error instanceof Error) {
-      process.stderr.write(`${error.stack}\n`);
+      process.stderr.write(`${redactTokens(error.stack ?? '')}\n`);
     }
     process.exitCode = usage ? 2 : 1;
   }

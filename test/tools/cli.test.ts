@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configEnvironment } from '../../tools/inspect/setup.ts';
-import { UsageError } from '../../tools/lib/output.ts';
+import { redactTokens, UsageError } from '../../tools/lib/output.ts';
 import { realPath, realToken, repoRoot } from './realdata.ts';
 
 const bin = resolve(repoRoot, 'bin/edge-jwt.mjs');
@@ -113,6 +113,29 @@ describe('usage mistakes that commander reports, with the same exit code 2 as ou
     ]);
     expect(code).toBe(2);
     expect(stderr.trim()).toMatch(/^edge-jwt: the local provider has no algorithm HS256; it has: /);
+  });
+});
+
+describe('a token typed where something else belongs', () => {
+  const signature = mongo.token.split('.')[2] as string;
+
+  it.each([
+    ['a jwks source', ['jwks', mongo.token]],
+    ['an --at', ['inspect', 'x', '--at', mongo.token]],
+    ['a --config path', ['inspect', 'x', '--config', mongo.token]],
+    ['a --claim', ['mint', '--iss', 'https://a.example', '--claim', mongo.token]],
+    ['a --parameter', ['check-config', '--parameter', mongo.token]],
+    ['a command name', [mongo.token]],
+  ])('is never echoed whole when it lands in %s', (_, args) => {
+    const { code, stderr } = cli(args);
+    expect(code).toBe(2);
+    expect(stderr).not.toContain(signature);
+    expect(stderr).toContain(`<token ${mongo.token.slice(0, 8)}…`);
+  });
+
+  it('leaves dotted host names and paths alone', () => {
+    const text = 'https://clerk.inspired.puma-74.lcl.dev/a.b.c and eyJ.e30';
+    expect(redactTokens(text)).toBe(text);
   });
 });
 
