@@ -212,6 +212,12 @@ describe('the configuration sources of inspect and invoke', () => {
     expect(env.AUTH_CONFIG).toBeTypeOf('object');
   });
 
+  it('refuses --env without --wrangler instead of ignoring it', async () => {
+    await expect(configEnvironment({ env: 'production' }, {})).rejects.toThrow(
+      '--env production names a wrangler environment: add --wrangler <file>',
+    );
+  });
+
   it('refuses --local when no npm start demo is running', async () => {
     const previous = process.env.EDGE_JWT_SESSION;
     process.env.EDGE_JWT_SESSION = resolve(repoRoot, 'no-such-session.json');
