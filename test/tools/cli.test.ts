@@ -69,6 +69,16 @@ describe('the edge-jwt command line', () => {
     expect(stdout).not.toContain(mongo.token.split('.')[2]);
   });
 
+  it.each([
+    ['an empty argument', [''], undefined, 'the token is empty (is the variable set?)'],
+    ['empty stdin', ['-'], '\n', 'no token on stdin'],
+    ['a bare scheme', ['Bearer'], undefined, 'the token is empty (is the variable set?)'],
+  ])('refuses %s as a usage mistake', (_, args, input, message) => {
+    const { code, stderr } = cli(['inspect', ...args, ...mongoArgs], input);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(`edge-jwt: ${message}`);
+  });
+
   it('exits 1 when the token would be refused', () => {
     const { code, stdout } = cli(['inspect', mongo.token, ...mongoArgs, '--at', '2040-01-01']);
     expect(code).toBe(1);

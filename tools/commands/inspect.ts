@@ -152,7 +152,15 @@ function withoutSuffix(text: string, suffix: string): string {
 export function readTokenArgument(argument: string): string {
   const raw = argument === '-' ? readFileSync(0, 'utf8') : argument;
   // People paste whole header values; the scheme is not part of the token.
-  return raw.trim().replace(/^bearer\s+/i, '');
+  const token = raw.trim().replace(/^bearer(\s+|$)/i, '');
+  // An empty variable (`"$TOKEN"` unset) or empty stdin: nothing to inspect, and walking it
+  // would report a request fault ("Bearer credential is empty") instead of the real mistake.
+  if (token === '') {
+    throw new UsageError(
+      argument === '-' ? 'no token on stdin' : 'the token is empty (is the variable set?)',
+    );
+  }
+  return token;
 }
 
 /** Runs `inspect`; exit code 0 when the request would pass, 1 when refused. */
