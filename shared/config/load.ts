@@ -56,12 +56,30 @@ function issueToError(issue: v.BaseIssue<unknown>): ConfigError {
     const parent = option.slice(0, option.length - unknown.length - 1);
     const known = KNOWN_KEYS[parentPattern(parent)] ?? [];
     const guess = closest(unknown, known);
+    const elsewhere =
+      guess === undefined ? levelHolding(unknown, parentPattern(parent)) : undefined;
     const fix = guess
       ? `did you mean \`${guess}\`? Known options: ${known.join(', ')}`
-      : `remove it; known options: ${known.join(', ')}`;
+      : elsewhere
+        ? `move it to ${elsewhere.level ? `AUTH_CONFIG.${elsewhere.level}` : 'AUTH_CONFIG'}` +
+          (elsewhere.name === unknown ? '' : ` as \`${elsewhere.name}\``)
+        : `remove it; known options: ${known.join(', ')}`;
     return new ConfigError(option, 'is not a known option', fix);
   }
   return new ConfigError(option, issue.message, fixFor(option));
+}
+
+/**
+ * Another level that knows `name` (or a near spelling of it): an option put one level off,
+ * such as `credentials` inside an issuer, is better answered with where it goes than "remove".
+ */
+function levelHolding(name: string, except: string): { level: string; name: string } | undefined {
+  for (const [level, known] of Object.entries(KNOWN_KEYS)) {
+    if (level === except) continue;
+    const match = closest(name, known);
+    if (match !== undefined) return { level, name: match };
+  }
+  return undefined;
 }
 
 function parentPattern(parent: string): string {

@@ -96,6 +96,16 @@ describe('check-config on broken wrangler.toml copies', () => {
       ['env.staging.vars', false],
     ]);
   });
+
+  it('fails an [env.NAME] without a vars table, since wrangler does not inherit [vars]', async () => {
+    const extra = '\n[env.production]\nname = "edge-jwt-authorizer-production"\n';
+    const file = copy(`${wranglerToml}${extra}`, 'wrangler.toml');
+    const { exitCode, data, text } = await runCheckConfig({ wrangler: file });
+    expect(exitCode).toBe(1);
+    const production = data.checks.find((c) => c.target === 'env.production.vars');
+    expect(production?.error?.option).toBe('JWT_ISSUER');
+    expect(text).toMatch(/\[env\.production\] has no vars table and wrangler does not inherit/);
+  });
 });
 
 describe('check-config on broken template.yaml copies', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configEnvironment } from '../../tools/inspect/setup.ts';
-import { UsageError } from '../../tools/lib/output.ts';
+import { redactTokens, UsageError } from '../../tools/lib/output.ts';
 import { realPath, realToken, repoRoot } from './realdata.ts';
 
 const bin = resolve(repoRoot, 'bin/edge-jwt.mjs');
@@ -48,6 +48,10 @@ describe('the edge-jwt command line', () => {
     },
   );
 
+  it.each(['inspect', 'invoke'])('offers --env beside --wrangler in %s', (command) => {
+    expect(cli([command, '--help']).stdout).toMatch(/--env <name> +with --wrangler: use/);
+  });
+
   it('prints a key-set report as JSON', () => {
     const { code, stdout } = cli([
       'jwks',
@@ -65,6 +69,16 @@ describe('the edge-jwt command line', () => {
     expect(stdout).not.toContain(mongo.token.split('.')[2]);
   });
 
+  it.each([
+    ['an empty argument', [''], undefined, 'the token is empty (is the variable set?)'],
+    ['empty stdin', ['-'], '\n', 'no token on stdin'],
+    ['a bare scheme', ['Bearer'], undefined, 'the token is empty (is the variable set?)'],
+  ])('refuses %s as a usage mistake', (_, args, input, message) => {
+    const { code, stderr } = cli(['inspect', ...args, ...mongoArgs], input);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(`edge-jwt: ${message}`);
+  });
+
   it('exits 1 when the token would be refused', () => {
     const { code, stdout } = cli(['inspect', mongo.token, ...mongoArgs, '--at', '2040-01-01']);
     expect(code).toBe(1);
@@ -77,6 +91,61 @@ describe('the edge-jwt command line', () => {
     expect(stderr.trim()).toBe(
       'edge-jwt: no-such-file.json is neither an existing file nor an http(s) URL',
     );
+  });
+});
+
+describe('usage mistakes that commander reports, with the same exit code 2 as ours', () => {
+  it.each([
+    ['an unknown option', ['jwks', '--bogus', 'x'], "unknown option '--bogus'"],
+    ['a missing argument', ['inspect'], "missing required argument 'token'"],
+    ['an unknown command', ['nope'], "unknown command 'nope'"],
+  ])('exits 2 for %s', (_, args, message) => {
+    const { code, stderr } = cli(args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
+  it('exits 0 for help', () => {
+    expect(cli(['help', 'inspect']).code).toBe(0);
+    expect(cli(['--help']).code).toBe(0);
+  });
+
+  it('exits 2 when mint is asked for a key or algorithm the local provider lacks', () => {
+    const keys = join(mkdtempSync(join(tmpdir(), 'cli-keys-')), 'keys.json');
+    const { code, stderr } = cli([
+      'mint',
+      '--iss',
+      'https://a.example',
+      '--keys',
+      keys,
+      '--alg',
+      'HS256',
+    ]);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toMatch(/^edge-jwt: the local provider has no algorithm HS256; it has: /);
+  });
+});
+
+describe('a token typed where something else belongs', () => {
+  const signature = mongo.token.split('.')[2] as string;
+
+  it.each([
+    ['a jwks source', ['jwks', mongo.token]],
+    ['an --at', ['inspect', 'x', '--at', mongo.token]],
+    ['a --config path', ['inspect', 'x', '--config', mongo.token]],
+    ['a --claim', ['mint', '--iss', 'https://a.example', '--claim', mongo.token]],
+    ['a --parameter', ['check-config', '--parameter', mongo.token]],
+    ['a command name', [mongo.token]],
+  ])('is never echoed whole when it lands in %s', (_, args) => {
+    const { code, stderr } = cli(args);
+    expect(code).toBe(2);
+    expect(stderr).not.toContain(signature);
+    expect(stderr).toContain(`<token ${mongo.token.slice(0, 8)}…`);
+  });
+
+  it('leaves dotted host names and paths alone', () => {
+    const text = 'https://clerk.inspired.puma-74.lcl.dev/a.b.c and eyJ.e30';
+    expect(redactTokens(text)).toBe(text);
   });
 });
 
@@ -151,6 +220,12 @@ describe('the configuration sources of inspect and invoke', () => {
     const env = await configEnvironment({ wrangler: resolve(repoRoot, 'wrangler.toml') }, {});
     expect(env.JWT_ISSUER).toBeTypeOf('string');
     expect(env.AUTH_CONFIG).toBeTypeOf('object');
+  });
+
+  it('refuses --env without --wrangler instead of ignoring it', async () => {
+    await expect(configEnvironment({ env: 'production' }, {})).rejects.toThrow(
+      '--env production names a wrangler environment: add --wrangler <file>',
+    );
   });
 
   it('refuses --local when no npm start demo is running', async () => {

@@ -68,7 +68,25 @@ describe('inspect on the MongoDB tokens at their fixed clock', () => {
     expect(data.steps.find((s) => s.status === 'fail')?.stage).toBe('key');
     const keySet = data.steps.find((s) => s.stage === 'key set');
     expect(keySet?.detail).toMatch(/skipped custom-key-3: RSA modulus of 2040 bits/);
+    // The kid is published, so waiting for a rotation is not the fix: the skip reason is.
+    expect(data.fix).toMatch(/has kid "custom-key-3", but the gate skips that key \(RSA modulus/);
+    expect(data.fix).not.toMatch(/rotation/);
   });
+
+  it.each([
+    ['HS256', { alg: 'HS256', kid: 'custom-key-1' }],
+    ['none', { alg: 'none' }],
+  ])(
+    'says a %s token can never be accepted, not to add it to the allow-list',
+    async (_, header) => {
+      const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const claims = { iss: mongoOptions.issuer, aud: mongoOptions.audience, exp: 2147483647 };
+      const { data } = await runInspect(`${b64(header)}.${b64(claims)}.c2ln`, mongoOptions);
+      expect(data.code).toBe('token_unsupported_algorithm');
+      expect(data.fix).toMatch(/never accepted.*sign with an asymmetric algorithm/);
+      expect(data.fix).not.toMatch(/add it to/);
+    },
+  );
 
   it('says when the expired token was still valid if evaluated at an earlier instant', async () => {
     const token = realToken(MONGO, 'mongodb-user1-expired').token;
@@ -130,6 +148,19 @@ describe('inspect on the Clerk tokens', () => {
     expect(data.code).toBe('token_expired');
   });
 
+  it('points a token older than maxTokenAgeSeconds at the token age, not at the clocks', async () => {
+    const token = realToken(CLERK, 'clerk-mockJwt-session-token').token;
+    const config = JSON.parse(clerkConfig) as { issuers: Record<string, unknown>[] };
+    config.issuers[0] = { ...config.issuers[0], maxTokenAgeSeconds: 5 };
+    const { data } = await runInspect(token, {
+      config: JSON.stringify(config),
+      jwks: realPath('jwks/clerk-backend-fixture-jwks.json'),
+      at: String(1666648250 + 45),
+    });
+    expect(data.code).toBe('token_too_old');
+    expect(data.fix).toMatch(/longer ago than maxTokenAgeSeconds \(5\); get a fresh token/);
+  });
+
   it('refuses the Clerk token when its azp is not an authorized party', async () => {
     const fixture = realToken(CLERK, 'clerk-mockJwt-session-token');
     const config = JSON.parse(clerkConfig);
@@ -169,10 +200,13 @@ describe('inspect with routes and configuration', () => {
   });
 
   it('reports a configuration error with the option and its fix instead of a verdict', async () => {
-    const { exitCode, data } = await runInspect(token, { ...mongoOptions, audience: ' ' });
+    const { exitCode, data, text } = await runInspect(token, { ...mongoOptions, audience: ' ' });
     expect(exitCode).toBe(1);
     expect(data.outcome).toBe('config_error');
-    expect(data.reason).toMatch(/^JWT_AUDIENCE: /);
+    expect(data.reason).toMatch(/^JWT_AUDIENCE: is empty or only whitespace$/);
+    expect(data.fix).toMatch(/^set JWT_AUDIENCE to /);
+    // The fix is printed once, on its own line.
+    expect(text.split(data.fix as string)).toHaveLength(2);
   });
 
   it('never prints the token or its signature, in text or JSON', async () => {

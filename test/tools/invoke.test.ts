@@ -67,6 +67,15 @@ describe('invoke on the real API Gateway events', () => {
     expect((data.response as { isAuthorized: unknown }).isAuthorized).toBe(true);
   });
 
+  it('exits 1 on a simple response of false, as on Unauthorized', async () => {
+    const event = realPath('aws-events/http-api-authorizer-event-v2.0.powertools.json');
+    const run = { ...config, bundle, response: 'simple' };
+    const refused = await runInvoke(event, { ...run, token: expired });
+    expect(refused.data.response).toEqual({ isAuthorized: false });
+    expect(refused.exitCode).toBe(1);
+    expect((await runInvoke(event, { ...run, token: valid })).exitCode).toBe(0);
+  });
+
   it('answers the payload 1.0 event with a policy', async () => {
     const event = realPath('aws-events/http-api-authorizer-event-v1.0.aws-docs.json');
     const { data } = await runInvoke(event, { ...config, token: valid, bundle });
@@ -140,6 +149,28 @@ describe('invoke on generated events', () => {
   });
 });
 
+describe('invoke with a wrangler.toml environment', () => {
+  it('reads [env.NAME.vars] with --env, as inspect does', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'invoke-wrangler-')), 'wrangler.toml');
+    writeFileSync(
+      file,
+      [
+        '[vars]',
+        'JWT_ISSUER = "https://other.example/"',
+        'JWT_AUDIENCE = "other"',
+        '[env.staging.vars]',
+        `JWT_ISSUER = "${config.issuer}"`,
+        `JWT_AUDIENCE = "${config.audience}"`,
+      ].join('\n'),
+    );
+    const run = { token: valid, bundle, jwks: config.jwks, wrangler: file };
+    const staging = await runInvoke(undefined, { ...run, env: 'staging' });
+    expect((staging.data.response as Policy).principalId).toBe('user1@mongodb.com');
+    const top = await runInvoke(undefined, run);
+    expect(top.data.outcome).toBe('unauthorized');
+  });
+});
+
 describe('invoke usage mistakes', () => {
   it('says that an explicit --bundle does not exist, without suggesting the build', async () => {
     const missing = join(tmpdir(), 'no-such-bundle', 'index.mjs');
@@ -170,6 +201,30 @@ describe('invoke usage mistakes', () => {
     expect(data.event).toBe(UNRECOGNISED_EVENT);
     expect(text).toMatch(/^Event: unrecognised /);
     expect(text).not.toContain('REST REQUEST');
+  });
+
+  it('lets the bundle name AUTH_CONFIG when it is not JSON and --jwks serves a key set', async () => {
+    const { data } = await runInvoke(undefined, {
+      ...config,
+      token: valid,
+      bundle,
+      config: '{bad',
+    });
+    expect(data.outcome).toBe('error');
+    const logs = data.logs.join('\n');
+    expect(logs).toMatch(/"option":"AUTH_CONFIG"/);
+    expect(logs).toMatch(/not valid JSON/);
+  });
+
+  it('lets the bundle name an issuers entry that is not an object when --jwks is given', async () => {
+    const { data } = await runInvoke(undefined, {
+      ...config,
+      token: valid,
+      bundle,
+      config: '{"issuers":["https://test.kernel.mongodb.com/oidc/issuer1"]}',
+    });
+    expect(data.outcome).toBe('error');
+    expect(data.logs.join('\n')).toMatch(/"option":"AUTH_CONFIG\.issuers\[0\]/);
   });
 
   it('says an event file that is not JSON is not JSON', async () => {

@@ -47,6 +47,37 @@ describe('the local key store', () => {
     expect((await loadKeyStore({ file: shared })).jwks()).toEqual(a.jwks());
   });
 
+  it('refuses a published JWK Set as the key store and leaves the file as it was', async () => {
+    const published = JSON.stringify(store.jwks());
+    const file = join(dir, 'published-jwks.json');
+    writeFileSync(file, published);
+    const loading = loadKeyStore({ file });
+    await expect(loading).rejects.toBeInstanceOf(UsageError);
+    await expect(loadKeyStore({ file })).rejects.toThrow(
+      `${file} is not a key store of the local provider: its keys have no private part`,
+    );
+    expect(readFileSync(file, 'utf8')).toBe(published);
+  });
+
+  it('refuses a key store file that is not JSON instead of signing with unpublished keys', async () => {
+    const file = join(dir, 'broken-keys.json');
+    writeFileSync(file, '{not json');
+    await expect(loadKeyStore({ file })).rejects.toThrow(/broken-keys\.json .*: it is not JSON;/);
+    expect(readFileSync(file, 'utf8')).toBe('{not json');
+  });
+
+  it('refuses a directory as the key store file', async () => {
+    await expect(loadKeyStore({ file: dir })).rejects.toThrow(/: it is a directory; give --keys/);
+  });
+
+  it('refuses a stored key of an algorithm the provider does not sign with', async () => {
+    const file = join(dir, 'hs-keys.json');
+    const stored = JSON.parse(readFileSync(keys, 'utf8')) as { keys: { alg: string }[] };
+    stored.keys[0] = { ...stored.keys[0], alg: 'HS256' } as { alg: string };
+    writeFileSync(file, JSON.stringify(stored));
+    await expect(loadKeyStore({ file })).rejects.toThrow(/a key has the algorithm "HS256"/);
+  });
+
   it('publishes public keys only', () => {
     for (const jwk of store.jwks().keys) {
       for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi'])
@@ -100,6 +131,14 @@ describe('mint', () => {
     expect(data.payload).toMatchObject({ iat: 1893456000, exp: 1893456060, nbf: 1893455995 });
     const late = await runInspect(data.token, { ...verifyAt, at: '2030-01-01T01:00:00Z' });
     expect(late.data.code).toBe('token_expired');
+  });
+
+  it('points a token issued after the checked instant at the clocks, not at maxTokenAgeSeconds', async () => {
+    const { data } = await runMint({ iss: issuer, keys, at: '2030-01-01T00:00:00Z' });
+    const early = await runInspect(data.token, { ...verifyAt, at: '2029-12-31T23:58:00Z' });
+    expect(early.data.code).toBe('token_too_old');
+    expect(early.data.fix).toMatch(/after the instant checked .*check the clocks/);
+    expect(early.data.fix).not.toMatch(/maxTokenAgeSeconds/);
   });
 
   it('refuses to guess an issuer when no npm start session is running', async () => {

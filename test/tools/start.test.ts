@@ -99,7 +99,7 @@ describe('npm start', () => {
     child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
     const text = await readUntil(
       child,
-      (out) => out.includes('npm run inspect -- --local'),
+      (out) => out.includes('npm run -s inspect -- --local'),
       120_000,
     );
     // What the banner says to run next (`inspect --local`) reads the session file: it must be

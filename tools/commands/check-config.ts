@@ -89,15 +89,20 @@ export async function checkWrangler(file: string): Promise<ConfigCheck[]> {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new UsageError(`${file} is not valid TOML: ${message}`);
   }
-  const tables: [string, Record<string, unknown>][] = [
-    ['vars', (document.vars ?? {}) as Record<string, unknown>],
+  const tables: [string, Record<string, unknown>, string[]][] = [
+    ['vars', (document.vars ?? {}) as Record<string, unknown>, []],
   ];
   const environments = (document.env ?? {}) as Record<string, { vars?: Record<string, unknown> }>;
   for (const [name, environment] of Object.entries(environments)) {
-    // wrangler does not inherit [vars] into an environment: an env without vars has none.
-    if (environment?.vars) tables.push([`env.${name}.vars`, environment.vars]);
+    // wrangler does not inherit [vars] into an environment: an env without vars deploys with
+    // none, so it is checked as empty rather than skipped (which would pass it unseen).
+    const vars = environment?.vars;
+    const notes = vars
+      ? []
+      : [`[env.${name}] has no vars table and wrangler does not inherit [vars] into it`];
+    tables.push([`env.${name}.vars`, vars ?? {}, notes]);
   }
-  return tables.map(([target, vars]) => check(file, target, 'worker', vars, []));
+  return tables.map(([target, vars, notes]) => check(file, target, 'worker', vars, notes));
 }
 
 /** Refuses a `--parameter` the template does not declare, naming the nearest or all declared. */

@@ -144,11 +144,23 @@ function describeSource(options: InspectOptions): string {
   return `${base}${flags.length > 0 ? ` with ${flags.join(', ')}` : ''}${keys}`;
 }
 
+function withoutSuffix(text: string, suffix: string): string {
+  return text.endsWith(suffix) ? text.slice(0, -suffix.length) : text;
+}
+
 /** Reads the token argument: `-` means stdin (keeps it out of shell history). */
 export function readTokenArgument(argument: string): string {
   const raw = argument === '-' ? readFileSync(0, 'utf8') : argument;
   // People paste whole header values; the scheme is not part of the token.
-  return raw.trim().replace(/^bearer\s+/i, '');
+  const token = raw.trim().replace(/^bearer(\s+|$)/i, '');
+  // An empty variable (`"$TOKEN"` unset) or empty stdin: nothing to inspect, and walking it
+  // would report a request fault ("Bearer credential is empty") instead of the real mistake.
+  if (token === '') {
+    throw new UsageError(
+      argument === '-' ? 'no token on stdin' : 'the token is empty (is the variable set?)',
+    );
+  }
+  return token;
 }
 
 /** Runs `inspect`; exit code 0 when the request would pass, 1 when refused. */
@@ -183,7 +195,8 @@ export async function runInspect(
       outcome: 'config_error',
       answer: '500 configuration error',
       code: 'config_error',
-      reason: error.message,
+      // The message ends in ". Fix: <fix>"; the fix gets its own line, so it is said once.
+      reason: withoutSuffix(error.message, `. Fix: ${error.fix}`),
       fix: error.fix,
     };
     return { exitCode: 1, data, text: render(data) };
@@ -237,7 +250,15 @@ export async function runInspect(
       ? {
           code: error.code,
           reason: error.message,
-          fix: adviceFor({ error, header, payload, config, issuer, atMs }),
+          fix: adviceFor({
+            error,
+            header,
+            payload,
+            config,
+            issuer,
+            atMs,
+            ...(issuer ? { skippedKeys: keys.status(issuer).skipped } : {}),
+          }),
         }
       : {}),
     ...(decision.outcome === 'allow' && decision.identity.subject !== undefined

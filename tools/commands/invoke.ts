@@ -61,18 +61,34 @@ async function serveFile(body: string): Promise<{ url: string; close(): Promise<
   };
 }
 
+/** AUTH_CONFIG as an object to edit, or `undefined` when it is absent or not valid JSON. */
+function parsedAuthConfig(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  if (raw.trim() === '') return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    // Left as it is: the bundle's own start-up check names AUTH_CONFIG and the fix, as it
+    // would in Lambda, instead of this tool failing on a bare JSON parser message.
+    return undefined;
+  }
+}
+
 /** Points every configured issuer at `url`: `JWKS_URL`, and `jwksUrl` inside AUTH_CONFIG. */
 function redirectKeySets(env: Record<string, unknown>, url: string): void {
   if (env.JWT_ISSUER !== undefined) env.JWKS_URL = url;
-  const raw = env.AUTH_CONFIG;
-  const config = typeof raw === 'string' && raw.trim() !== '' ? JSON.parse(raw) : raw;
+  const config = parsedAuthConfig(env.AUTH_CONFIG);
   if (
     config &&
     typeof config === 'object' &&
     Array.isArray((config as { issuers?: unknown }).issuers)
   ) {
-    for (const issuer of (config as { issuers: Record<string, unknown>[] }).issuers)
-      issuer.jwksUrl = url;
+    for (const issuer of (config as { issuers: unknown[] }).issuers) {
+      // A malformed entry (a string, null) is the bundle's to report, with its option path.
+      if (issuer && typeof issuer === 'object' && !Array.isArray(issuer)) {
+        (issuer as Record<string, unknown>).jwksUrl = url;
+      }
+    }
     env.AUTH_CONFIG = JSON.stringify(config);
   }
 }
@@ -110,7 +126,9 @@ function render(data: InvokeData): string {
   return lines.join('\n');
 }
 
-/** Runs `invoke`. Exit code 0 for a policy or simple answer, 1 for a failure. */
+/**
+ * Runs `invoke`. Exit code 0 for a policy or `isAuthorized: true`, 1 for a refusal or a failure.
+ */
 export async function runInvoke(
   eventFile: string | undefined,
   options: InvokeOptions,
@@ -148,17 +166,22 @@ export async function runInvoke(
 
   const env = await configEnvironment(options);
   if (options.response !== undefined) env.AUTHORIZER_RESPONSE = options.response;
-  let server: { url: string; close(): Promise<void> } | undefined;
-  if (options.jwks !== undefined) {
-    const body = await readUserFile(options.jwks, {
-      option: '--jwks',
-      insteadOfDirectory: 'one key-set file in it',
-    });
-    server = await serveFile(body);
-    redirectKeySets(env, server.url);
-  }
+  const keySet =
+    options.jwks !== undefined
+      ? await readUserFile(options.jwks, {
+          option: '--jwks',
+          insteadOfDirectory: 'one key-set file in it',
+        })
+      : undefined;
 
+  let server: { url: string; close(): Promise<void> } | undefined;
   try {
+    // Inside the try: whatever fails after the server listens must still close it, or the
+    // open socket keeps this process alive after the message is printed.
+    if (keySet !== undefined) {
+      server = await serveFile(keySet);
+      redirectKeySets(env, server.url);
+    }
     const stringEnv = Object.fromEntries(
       Object.entries(env).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
     );
@@ -169,7 +192,14 @@ export async function runInvoke(
       ...(result.ok ? { response: result.response } : { error: result.error }),
       logs: result.logs,
     };
-    const exitCode = data.outcome === 'policy' || data.outcome === 'simple' ? 0 : 1;
+    // A simple response of `false` is a refusal as plain as `Unauthorized`; a policy is an
+    // answer whose statements API Gateway applies route by route.
+    const refused =
+      data.outcome === 'unauthorized' ||
+      data.outcome === 'error' ||
+      (data.outcome === 'simple' &&
+        (data.response as { isAuthorized?: unknown }).isAuthorized !== true);
+    const exitCode = refused ? 1 : 0;
     return { exitCode, data, text: render(data) };
   } finally {
     await server?.close();
@@ -195,6 +225,7 @@ export function registerInvoke(program: Command): void {
     .option('--local', 'use the configuration of the running `npm start` demo')
     .option('--config <json|file>', 'AUTH_CONFIG as JSON text or a JSON file')
     .option('--wrangler <file>', "use this wrangler.toml's [vars] instead of the environment")
+    .option('--env <name>', 'with --wrangler: use [env.NAME.vars]')
     .option('--issuer <iss>', 'JWT_ISSUER')
     .option('--audience <aud>', 'JWT_AUDIENCE (comma-separated)')
     .option('--jwks-url <url>', 'JWKS_URL')

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { LOCAL_ALGORITHMS, loadKeyStore } from '../idp/keystore.ts';
-import { LOCAL_AUDIENCE, type MintedToken, mintToken } from '../idp/mint.ts';
+import { LOCAL_AUDIENCE, MintError, type MintedToken, mintToken } from '../idp/mint.ts';
 import { type CommandResult, emit, UsageError } from '../lib/output.ts';
 import { readSession } from '../lib/session.ts';
 import { parseInstant } from '../lib/time.ts';
@@ -59,7 +59,7 @@ export async function runMint(options: MintCommandOptions): Promise<CommandResul
   const claims = Object.fromEntries((options.claim ?? []).map(parseClaim));
   const audience = options.aud?.flatMap((aud) => aud.split(',')).filter((aud) => aud !== '');
 
-  const minted = await mintToken(store, {
+  const mintOptions = {
     issuer,
     ...(options.sub !== undefined ? { subject: options.sub } : {}),
     audience: audience ?? readSession()?.audience ?? LOCAL_AUDIENCE,
@@ -72,7 +72,15 @@ export async function runMint(options: MintCommandOptions): Promise<CommandResul
     ...(options.key !== undefined ? { keyId: options.key } : {}),
     ...(options.kid !== undefined ? { headerKid: options.kid } : {}),
     ...(options.typ !== undefined ? { typ: options.typ } : {}),
-  });
+  };
+  let minted: MintedToken;
+  try {
+    minted = await mintToken(store, mintOptions);
+  } catch (error) {
+    // An unknown --key or --alg is the caller's choice to correct: a usage mistake (exit 2).
+    if (error instanceof MintError) throw new UsageError(error.message);
+    throw error;
+  }
   // The terminal form is the bare token so `TOKEN=$(npm run -s mint)` works.
   return { exitCode: 0, data: minted, text: minted.token };
 }
@@ -101,7 +109,11 @@ export function registerMint(program: Command): void {
     .option('--key <kid>', 'sign with this local key (overrides --alg)')
     .option('--kid <kid>', 'put this kid in the header instead of the signing key’s')
     .option('--typ <typ>', 'header typ', 'JWT')
-    .option('--keys <file>', 'key store file (default node_modules/.cache/edge-jwt-authorizer)')
+    .option(
+      '--keys <file>',
+      'key store file (default $EDGE_JWT_KEYS, else ' +
+        'node_modules/.cache/edge-jwt-authorizer/local-idp-keys.json)',
+    )
     .option('--json', 'print the token with its header and payload as JSON')
     .action(async (options: MintCommandOptions & { json?: boolean }) => {
       // --key picks the algorithm itself; only an explicit --alg next to it is checked.

@@ -31,7 +31,8 @@ export function renderDemo(demo: Demo): string {
     `curl -s -X POST ${demo.tokenUrl} -d '{"scope":"read:api admin"}'`,
     '',
     "# why a request is refused, step by step, under this Worker's configuration",
-    'npm run inspect -- --local --path /admin/settings "$TOKEN"',
+    // `-s`: without it npm echoes the command line it runs, and with it the whole token.
+    'npm run -s inspect -- --local --path /admin/settings "$TOKEN"',
     '',
   );
   return lines.join('\n');

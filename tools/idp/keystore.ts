@@ -6,6 +6,7 @@
 import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { UsageError } from '../lib/output.ts';
 import { repoRoot } from '../lib/paths.ts';
 
 /** Algorithms the local provider can sign with. */
@@ -74,14 +75,62 @@ async function toLocalKey(stored: StoredKey): Promise<LocalKey> {
   return { kid: stored.kid, alg: stored.alg, privateKey, publicJwk };
 }
 
-async function readStored(file: string): Promise<StoredKey[] | undefined> {
-  try {
-    const parsed = JSON.parse(await readFile(file, 'utf8')) as { keys?: StoredKey[] };
-    return Array.isArray(parsed.keys) ? parsed.keys : undefined;
-  } catch {
-    // A missing or unreadable file just means "generate new keys".
-    return undefined;
+/** Why `entry` cannot be a stored key, or `undefined` when it can. */
+function storedKeyFault(entry: unknown): string | undefined {
+  if (typeof entry !== 'object' || entry === null) return 'a key is not a JSON object';
+  const { kid, alg, privateJwk } = entry as Partial<Record<keyof StoredKey, unknown>>;
+  if (typeof privateJwk !== 'object' || privateJwk === null || !('d' in privateJwk)) {
+    // The usual mix-up: a published JWK Set (public keys) given where the signing keys go.
+    return 'its keys have no private part (a published JWK Set cannot sign)';
   }
+  if (typeof kid !== 'string') return 'a key has no kid';
+  if (!LOCAL_ALGORITHMS.includes(alg as LocalAlgorithm)) {
+    const known = LOCAL_ALGORITHMS.join(', ');
+    return `a key has the algorithm ${JSON.stringify(alg)}, not one of ${known}`;
+  }
+  return undefined;
+}
+
+/** The refusal of a file that exists but cannot serve as the key store. */
+function notAKeyStore(file: string, why: string): UsageError {
+  // Only the default file is ours to delete; any other path was named by the user (`--keys`).
+  const fix =
+    file === defaultKeyFile()
+      ? 'delete it, and the next run generates new keys'
+      : 'give --keys the path of a key store (a missing file is created)';
+  return new UsageError(`${file} is not a key store of the local provider: ${why}; ${fix}`);
+}
+
+/**
+ * The keys saved in `file`; `undefined` when there is no file yet. A file that exists but is
+ * not a key store is an error: signing with fresh keys instead would mint tokens that no
+ * running provider publishes, and overwriting it could destroy someone's file.
+ */
+async function readStored(file: string): Promise<StoredKey[] | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw notAKeyStore(
+      file,
+      code === 'EISDIR' ? 'it is a directory' : `it cannot be read (${code})`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw notAKeyStore(file, 'it is not JSON');
+  }
+  const keys = (parsed as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys)) throw notAKeyStore(file, 'it has no "keys" array');
+  for (const entry of keys) {
+    const fault = storedKeyFault(entry);
+    if (fault !== undefined) throw notAKeyStore(file, fault);
+  }
+  return keys as StoredKey[];
 }
 
 /** Adds a key for every algorithm missing from `stored`; `undefined` when none was missing. */

@@ -4,7 +4,7 @@
  * using the token's decoded claims and the configuration to be specific.
  */
 import type { AuthError, AuthErrorCode } from '../../shared/errors.ts';
-import type { AuthConfig, IssuerConfig } from '../../shared/types.ts';
+import type { AuthConfig, IssuerConfig, SkippedKey } from '../../shared/types.ts';
 import { isoOfSeconds } from '../lib/time.ts';
 
 /** What the advice may refer to. */
@@ -15,6 +15,8 @@ export interface AdviceContext {
   readonly config: AuthConfig;
   readonly issuer: IssuerConfig | undefined;
   readonly atMs: number;
+  /** Keys of the issuer's set that the gate skips, with why (unknown before a fetch). */
+  readonly skippedKeys?: readonly SkippedKey[];
 }
 
 const list = (items: readonly unknown[]) => items.map((item) => String(item)).join(', ');
@@ -35,10 +37,16 @@ const ADVICE: { readonly [C in AuthErrorCode]: Advisor } = {
       : `a header member or claim has the wrong type or range (${error.message}); ` +
         'fix how the issuer mints it: no configuration here can accept it',
   token_unsupported_algorithm: ({ header, issuer }) =>
-    `the token is signed with ${String(header?.alg)}, which is not on the allow-list` +
-    (issuer ? ` (${list(issuer.algorithms)})` : '') +
-    '; add it to the issuer\'s "algorithms" (JWT_ALGORITHMS) if the issuer really signs with it ' +
-    '(symmetric HS* and "none" can never be allowed)',
+    neverAllowed(header?.alg)
+      ? // No configuration accepts these, so advising "add it to the allow-list" would send the
+        // user to a start-up error.
+        `the token's alg is ${JSON.stringify(header?.alg ?? null)}: unsigned and symmetric ` +
+        '(HS*) tokens are never accepted, since a key set holds public keys only; have the ' +
+        'issuer sign with an asymmetric algorithm (RS256, ES256, EdDSA, ...)'
+      : `the token is signed with ${String(header?.alg)}, which is not on the allow-list` +
+        (issuer ? ` (${list(issuer.algorithms)})` : '') +
+        '; add it to the issuer\'s "algorithms" (JWT_ALGORITHMS) if the issuer really signs ' +
+        'with it',
   token_header_rejected: () =>
     'the header names key material (jwk, jku, x5u, x5c) or an unknown "crit" extension; ' +
     'keys come only from the configured key set, so the issuer must not send these',
@@ -54,12 +62,16 @@ const ADVICE: { readonly [C in AuthErrorCode]: Advisor } = {
   token_not_yet_valid: ({ payload }) =>
     `the token is valid only from ${isoOfSeconds(payload?.nbf)} (nbf); check the clocks of ` +
     'the issuer and this machine, or raise clockToleranceSeconds a little',
-  token_too_old: ({ payload, issuer }) =>
-    `the token was issued at ${isoOfSeconds(payload?.iat)}, ` +
-    (issuer?.maxTokenAgeSeconds !== undefined
-      ? `older than maxTokenAgeSeconds (${issuer.maxTokenAgeSeconds}) or in the future; `
-      : 'in the future; ') +
-    'get a fresh token, or raise maxTokenAgeSeconds',
+  token_too_old: ({ payload, issuer, atMs }) =>
+    // One code covers both ends of `iat`; the fixes differ: a clock for the future, the
+    // lifetime for the past.
+    typeof payload?.iat === 'number' && payload.iat * 1000 > atMs
+      ? `the token was issued at ${isoOfSeconds(payload.iat)}, after the instant checked ` +
+        `(${new Date(atMs).toISOString()}); check the clocks of the issuer and this machine, ` +
+        'raise clockToleranceSeconds a little, or use --at to check it at a later instant'
+      : `the token was issued at ${isoOfSeconds(payload?.iat)}, longer ago than ` +
+        `maxTokenAgeSeconds (${issuer?.maxTokenAgeSeconds ?? 'unset'}); get a fresh token, or ` +
+        'raise maxTokenAgeSeconds',
   token_type_invalid: ({ header, issuer }) =>
     `the header typ is "${String(header?.typ ?? '(none)')}" but the issuer expects ` +
     `"${issuer?.typ}"; set the issuer's "typ" to what its tokens carry, or remove it`,
@@ -78,10 +90,21 @@ const ADVICE: { readonly [C in AuthErrorCode]: Advisor } = {
     `the ${issuer?.provider ?? 'provider'} profile check on "${error.detail.claim ?? '?'}" ` +
     `failed (${error.message}); ` +
     profileHint(error.detail.claim),
-  key_unknown: ({ header }) =>
-    `no key in the issuer's key set fits kid "${String(header?.kid ?? '(none)')}" and alg ` +
-    `${String(header?.alg)}; check the key-set address (jwks --help) or wait for the ` +
-    "provider's rotation to publish the key",
+  key_unknown: ({ header, skippedKeys }) => {
+    const skipped = skippedKeys?.find((key) => key.kid !== undefined && key.kid === header?.kid);
+    // The kid is published but unusable: waiting for a rotation would not help.
+    if (skipped) {
+      return (
+        `the key set has kid "${skipped.kid}", but the gate skips that key ` +
+        `(${skipped.reason}); the issuer must sign with a usable key`
+      );
+    }
+    return (
+      `no key in the issuer's key set fits kid "${String(header?.kid ?? '(none)')}" and alg ` +
+      `${String(header?.alg)}; check the key-set address (jwks --help) or wait for the ` +
+      "provider's rotation to publish the key"
+    );
+  },
   key_set_unavailable: ({ error }) =>
     `${error.message}; check the address and that this machine can reach it, or pass ` +
     '--jwks <file> with a saved copy',
@@ -98,6 +121,11 @@ const ADVICE: { readonly [C in AuthErrorCode]: Advisor } = {
     'a cookie credential on an unsafe method needs an Origin header listed in corsOrigins ' +
     "(or the issuer's authorizedParties)",
 };
+
+/** `none` and the HMAC algorithms: refused by configuration, whatever the allow-list says. */
+function neverAllowed(alg: unknown): boolean {
+  return typeof alg !== 'string' || alg.toLowerCase() === 'none' || /^HS\d+$/i.test(alg);
+}
 
 function profileHint(claim: string | undefined): string {
   switch (claim) {

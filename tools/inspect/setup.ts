@@ -54,6 +54,12 @@ export async function configEnvironment(
   processEnv: Record<string, string | undefined> = process.env,
 ): Promise<Record<string, unknown>> {
   const env: Record<string, unknown> = {};
+  // Ignoring it would evaluate under another configuration than the one the user named.
+  if (options.env !== undefined && options.wrangler === undefined) {
+    throw new UsageError(
+      `--env ${options.env} names a wrangler environment: add --wrangler <file>`,
+    );
+  }
   if (options.local) {
     const session = readSession();
     if (!session) throw new UsageError('--local: no `npm start` demo is running');

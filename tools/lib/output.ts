@@ -49,6 +49,20 @@ export function indent(text: string, spaces = 2): string {
 }
 
 /**
+ * A compact JWS or JWE: its first part is base64url JSON, which starts `eyJ` (`{"`). Only the
+ * first part is anchored, so a URL with dots (`clerk.example.dev`) never looks like one.
+ */
+const COMPACT_TOKEN = /eyJ[\w-]*(?:\.[\w-]*){2,4}/g;
+
+/**
+ * `text` with every token in it replaced by its fingerprint. Messages quote what the user typed
+ * ("cannot read X as a time"), and a token typed in the wrong place must not come back whole.
+ */
+export function redactTokens(text: string): string {
+  return text.replace(COMPACT_TOKEN, (token) => `<token ${tokenFingerprint(token)}>`);
+}
+
+/**
  * A token shortened for display: enough to recognise it, never enough to use it. The signature
  * is the part that makes a token usable, so it is never shown.
  */

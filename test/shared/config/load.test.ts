@@ -378,6 +378,41 @@ describe('loadConfig reports AUTH_CONFIG mistakes with the option path and a fix
   });
 
   it.each([
+    [
+      'credentials inside an issuer',
+      { issuers: [{ issuer: ISSUER, audiences: 'a', credentials: { cookie: '__session' } }] },
+      'AUTH_CONFIG.issuers[0].credentials',
+      'move it to AUTH_CONFIG',
+    ],
+    [
+      'cookie at the top level',
+      { issuers: [{ issuer: ISSUER, audiences: 'a' }], cookie: '__session' },
+      'AUTH_CONFIG.cookie',
+      'move it to AUTH_CONFIG.credentials',
+    ],
+    [
+      'scopes inside an issuer',
+      { issuers: [{ issuer: ISSUER, audiences: 'a', scopes: ['read'] }] },
+      'AUTH_CONFIG.issuers[0].scopes',
+      'move it to AUTH_CONFIG.routes[]',
+    ],
+  ])('says where an option put one level off belongs: %s', (_, config, option, fix) => {
+    const error = configError({ AUTH_CONFIG: JSON.stringify(config) });
+    expect(error.option).toBe(option);
+    expect(error.fix).toBe(fix);
+  });
+
+  it('names the spelling the other level uses', () => {
+    const error = configError({ AUTH_CONFIG: JSON.stringify({ audience: 'a' }) });
+    expect(error.fix).toBe('move it to AUTH_CONFIG.issuers[] as `audiences`');
+  });
+
+  it('still lists the known options for a key no level knows', () => {
+    const error = configError({ AUTH_CONFIG: JSON.stringify({ zzz: 1 }) });
+    expect(error.fix).toMatch(/^remove it; known options: issuers, routes/);
+  });
+
+  it.each([
     [{ clockToleranceSeconds: '30' }, 'clockToleranceSeconds', /must be a number/],
     [{ clockToleranceSeconds: -1 }, 'clockToleranceSeconds', /at least 0/],
     [{ clockToleranceSeconds: 1.5 }, 'clockToleranceSeconds', /whole number/],
