@@ -3,6 +3,7 @@
  * request first (public routes and preflights included), so a client can never supply its own
  * subject; on allowed requests they are then set from the verified token.
  */
+import { foldHeaderName } from '../shared/header-name.ts';
 import type { AuthConfig, Identity } from '../shared/types.ts';
 
 /**
@@ -52,11 +53,6 @@ export function headerValue(claim: unknown): string | undefined {
   return value.length <= MAX_IDENTITY_HEADER_CHARS ? value : undefined;
 }
 
-/** A header name as origins that fold `_` into `-` compare it (CGI, WSGI, PHP, Rack). */
-function foldedName(name: string): string {
-  return name.toLowerCase().replace(/_/g, '-');
-}
-
 /**
  * Removes every incoming header that an origin could read as one of `owned`: the name itself
  * in any case, and its spellings with `_` for `-` (`X_Auth_Subject`). CGI-style servers map
@@ -65,9 +61,9 @@ function foldedName(name: string): string {
  * the verified one.
  */
 export function removeOwnedHeaders(headers: Headers, owned: readonly string[]): void {
-  const folded = new Set(owned.map(foldedName));
+  const folded = new Set(owned.map(foldHeaderName));
   const doomed: string[] = [];
-  for (const name of headers.keys()) if (folded.has(foldedName(name))) doomed.push(name);
+  for (const name of headers.keys()) if (folded.has(foldHeaderName(name))) doomed.push(name);
   for (const name of doomed) headers.delete(name);
 }
 

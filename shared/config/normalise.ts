@@ -4,6 +4,7 @@
  * cross-option rules applied. Every mistake is one ConfigError naming the option.
  */
 import { ConfigError } from '../errors.ts';
+import { foldHeaderName } from '../header-name.ts';
 import type {
   AuthConfig,
   CachePolicy,
@@ -76,22 +77,20 @@ export function normaliseConfig(
   };
   checkHeaderName('AUTH_CONFIG.identityHeaders.subject', identityHeaders.subject);
   checkHeaderName('AUTH_CONFIG.identityHeaders.issuer', identityHeaders.issuer);
+  // Every header the gate sets or reads a token from, by option, for the distinctness check.
+  const gateHeaders: [string, string][] = [
+    ['identityHeaders.subject', identityHeaders.subject],
+    ['identityHeaders.issuer', identityHeaders.issuer],
+  ];
   const forwardClaims = raw.forwardClaims ?? CONFIG_DEFAULTS.forwardClaims;
   for (const [claim, header] of Object.entries(forwardClaims)) {
     checkHeaderName(`AUTH_CONFIG.forwardClaims.${claim}`, header);
+    gateHeaders.push([`forwardClaims.${claim}`, header]);
   }
   const credentials = normaliseCredentials(raw);
-  checkDistinctHeaders([
-    ['identityHeaders.subject', identityHeaders.subject],
-    ['identityHeaders.issuer', identityHeaders.issuer],
-    ...Object.entries(forwardClaims).map(([claim, header]): [string, string] => [
-      `forwardClaims.${claim}`,
-      header,
-    ]),
-    ...(credentials.header === undefined
-      ? []
-      : [['credentials.header', credentials.header] as [string, string]]),
-  ]);
+  if (credentials.header !== undefined)
+    gateHeaders.push(['credentials.header', credentials.header]);
+  checkDistinctHeaders(gateHeaders);
 
   return Object.freeze({
     issuers: Object.freeze(issuers),
@@ -110,15 +109,15 @@ export function normaliseConfig(
 }
 
 /**
- * Fails when two of the gate's headers are one header to an origin: the same name in another
- * case, or with `_` for `-` (CGI-style servers read both as `HTTP_X_AUTH_SUBJECT`). A forwarded
+ * Fails when two of the gate's headers are one header to an origin ({@link foldHeaderName}:
+ * the same name in another case, or with `_` for `-`). A forwarded
  * claim on the subject header would replace the verified subject with a claim the user may
  * choose (`name`, `nickname`), and two claims on one header would hide one of them.
  */
 function checkDistinctHeaders(headers: readonly (readonly [string, string])[]): void {
   const seen = new Map<string, string>();
   for (const [option, header] of headers) {
-    const folded = header.toLowerCase().replace(/_/g, '-');
+    const folded = foldHeaderName(header);
     const earlier = seen.get(folded);
     if (earlier !== undefined) {
       fail(
