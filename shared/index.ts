@@ -5,6 +5,7 @@ export { type Authorizer, checkCookieOrigin, createAuthorizer, isPreflight } fro
 export {
   CONFIG_DEFAULTS,
   DEFAULT_ALGORITHMS,
+  isSymmetricOrNone,
   PROVIDERS,
   SUPPORTED_ALGORITHMS,
 } from './config/defaults.ts';

@@ -5,6 +5,7 @@
  * Nothing here decides that a token is valid; everything here may decide that it is not.
  */
 import { decodeJwt } from 'jose';
+import { isSymmetricOrNone } from './config/defaults.ts';
 import { AuthError } from './errors.ts';
 
 /** A decoded but unverified token. */
@@ -101,7 +102,7 @@ function headerOf(parts: readonly string[]): {
   if (typeof alg !== 'string' || alg === '')
     throw malformed('token header alg is not a string', 'alg');
   // RFC 8725 §3.1/§3.2: never `none`, and never an HMAC checked against a public key (C01).
-  if (alg.toLowerCase() === 'none' || /^HS\d+$/i.test(alg)) {
+  if (isSymmetricOrNone(alg)) {
     throw new AuthError('token_unsupported_algorithm', 'token alg is none or symmetric', {
       claim: 'alg',
     });

@@ -26,6 +26,15 @@ export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze([
 /** Algorithms that may be configured: exactly the defaults (no symmetric, no `none`). */
 export const SUPPORTED_ALGORITHMS: ReadonlySet<string> = new Set(DEFAULT_ALGORITHMS);
 
+/**
+ * Whether `alg` is `none` or an HMAC (`HS256` ...), in any case: refused in a token header and in
+ * the configuration alike, since a key set holds public keys and an HMAC keyed with public bytes
+ * proves nothing (RFC 8725 §3.1-3.2, C01).
+ */
+export function isSymmetricOrNone(alg: string): boolean {
+  return alg.toLowerCase() === 'none' || /^HS\d+$/i.test(alg);
+}
+
 /** Provider profiles that may be named in `provider`. */
 export const PROVIDERS: readonly ProviderName[] = Object.freeze([
   'generic',

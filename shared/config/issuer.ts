@@ -5,7 +5,12 @@
  */
 import { ConfigError } from '../errors.ts';
 import type { IssuerConfig, ProfileSettings, ProviderName } from '../types.ts';
-import { CONFIG_DEFAULTS, SUPPORTED_ALGORITHMS, TENANT_TEMPLATE } from './defaults.ts';
+import {
+  CONFIG_DEFAULTS,
+  isSymmetricOrNone,
+  SUPPORTED_ALGORITHMS,
+  TENANT_TEMPLATE,
+} from './defaults.ts';
 import { fixFor } from './options.ts';
 import type { RawIssuer } from './schema.ts';
 import { fetchUrlProblem } from './url.ts';
@@ -149,7 +154,7 @@ function checkKeySetAddress(raw: RawIssuer, name: OptionNamer): string | undefin
 function checkAlgorithms(raw: RawIssuer, name: OptionNamer): string[] {
   const algorithms = raw.algorithms ?? [...CONFIG_DEFAULTS.issuer.algorithms];
   for (const alg of algorithms) {
-    if (/^HS\d+$/i.test(alg) || alg.toLowerCase() === 'none') {
+    if (isSymmetricOrNone(alg)) {
       fail(
         name,
         'algorithms',

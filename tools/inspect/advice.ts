@@ -3,6 +3,7 @@
  * reason itself comes from the core (an AuthError code); this file only turns it into advice,
  * using the token's decoded claims and the configuration to be specific.
  */
+import { isSymmetricOrNone } from '../../shared/config/defaults.ts';
 import type { AuthError, AuthErrorCode } from '../../shared/errors.ts';
 import type { AuthConfig, IssuerConfig, SkippedKey } from '../../shared/types.ts';
 import { isoOfSeconds } from '../lib/time.ts';
@@ -122,9 +123,9 @@ const ADVICE: { readonly [C in AuthErrorCode]: Advisor } = {
     "(or the issuer's authorizedParties)",
 };
 
-/** `none` and the HMAC algorithms: refused by configuration, whatever the allow-list says. */
+/** `none`, the HMAC algorithms and a missing `alg`: no allow-list can accept them. */
 function neverAllowed(alg: unknown): boolean {
-  return typeof alg !== 'string' || alg.toLowerCase() === 'none' || /^HS\d+$/i.test(alg);
+  return typeof alg !== 'string' || isSymmetricOrNone(alg);
 }
 
 function profileHint(claim: string | undefined): string {
