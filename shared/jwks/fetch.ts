@@ -6,6 +6,7 @@
  * what a failure means for the cache.
  */
 import { AuthError } from '../errors.ts';
+import { withDeadline } from './deadline.ts';
 import { retryAfterSeconds } from './freshness.ts';
 
 /** Limits and validators for one fetch. */
@@ -35,25 +36,11 @@ export async function fetchBounded(
   now: number,
 ): Promise<FetchResult> {
   const controller = new AbortController();
-  const timeoutMs = Math.max(1, Math.round(options.timeoutSeconds * 1000));
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  // The deadline rejects on its own as well as aborting: a `fetch` that ignores its signal
-  // (or a body that never ends) must not hold the caller past the timeout.
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(
-        unavailable(url, `no answer within ${options.timeoutSeconds} s (fetchTimeoutSeconds)`),
-      );
-    }, timeoutMs);
-  });
   const work = exchange(fetchFn, url, options, now, controller.signal);
-  work.catch(() => undefined);
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withDeadline(work, options.timeoutSeconds, () => {
+    controller.abort();
+    return unavailable(url, `no answer within ${options.timeoutSeconds} s (fetchTimeoutSeconds)`);
+  });
 }
 
 /** The request and the reading of its answer, without the deadline. */

@@ -6,6 +6,7 @@
  * answers cannot hold a request.
  */
 import type { CachePolicy, IssuerConfig, KeySetSnapshot, KeySetStore } from '../types.ts';
+import { withDeadline } from './deadline.ts';
 import { addressProblem } from './discovery.ts';
 import type { LoadedSet } from './entry.ts';
 import { loadedSet, snapshotOf } from './entry.ts';
@@ -120,17 +121,6 @@ function isSnapshot(value: unknown): value is KeySetSnapshot {
 }
 
 /** `operation`, or a rejection once the fetch timeout has passed. */
-async function bounded<T>(operation: Promise<T>, policy: CachePolicy): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error('store timeout')),
-      Math.max(1, policy.fetchTimeoutSeconds * 1000),
-    );
-  });
-  try {
-    return await Promise.race([operation, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+function bounded<T>(operation: Promise<T>, policy: CachePolicy): Promise<T> {
+  return withDeadline(operation, policy.fetchTimeoutSeconds, () => new Error('store timeout'));
 }
