@@ -4,6 +4,7 @@
  * KV is an optimisation, never a dependency: a failed read is a miss and a failed write is
  * reported to the caller's hook, and neither ever fails a request.
  */
+import { parseSnapshot } from '../shared/jwks/store-tier.ts';
 import type { KeySetSnapshot, KeySetStore } from '../shared/types.ts';
 
 /** Prefix of every key this store writes, so the namespace can be shared and inspected. */
@@ -36,33 +37,6 @@ export async function kvKey(url: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(url)));
   const hex = [...digest].map((byte) => byte.toString(16).padStart(2, '0')).join('');
   return `${KV_KEY_PREFIX}sha256:${hex}`;
-}
-
-/**
- * Reads a stored value back as a snapshot, or `undefined` when it does not have the shape this
- * store writes (an older format, or a value someone else put in the namespace).
- */
-export function parseSnapshot(value: unknown): KeySetSnapshot | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const record = value as Record<string, unknown>;
-  const { keys, fetchedAt, freshUntil } = record;
-  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'object' && k !== null)) {
-    return undefined;
-  }
-  if (typeof fetchedAt !== 'number' || !Number.isFinite(fetchedAt)) return undefined;
-  if (typeof freshUntil !== 'number' || !Number.isFinite(freshUntil)) return undefined;
-
-  const optional = (name: string) =>
-    typeof record[name] === 'string' ? { [name]: record[name] as string } : {};
-  return {
-    keys: keys as KeySetSnapshot['keys'],
-    fetchedAt,
-    freshUntil,
-    ...optional('etag'),
-    ...optional('lastModified'),
-    ...optional('jwksUrl'),
-    ...optional('issuer'),
-  };
 }
 
 /** Seconds KV keeps a snapshot: its fresh lifetime plus the stale window, plus one fresh span. */

@@ -38,13 +38,14 @@ export async function readSnapshot(
   id: string,
   context: SnapshotContext,
 ): Promise<LoadedSet | undefined> {
-  let snapshot: unknown;
+  let stored: unknown;
   try {
-    snapshot = await bounded(store.get(id), context.policy);
+    stored = await bounded(store.get(id), context.policy);
   } catch {
     return undefined;
   }
-  if (!isSnapshot(snapshot) || !belongsTo(snapshot, context.issuer)) return undefined;
+  const snapshot = parseSnapshot(stored);
+  if (snapshot === undefined || !belongsTo(snapshot, context.issuer)) return undefined;
 
   const { now, policy } = context;
   if (snapshot.fetchedAt > now + MAX_CLOCK_SKEW_MS) return undefined;
@@ -60,8 +61,8 @@ export async function readSnapshot(
     return loadedSet(keysFrom(snapshot.keys, jwksUrl), {
       fetchedAt,
       freshUntil,
-      etag: typeof snapshot.etag === 'string' ? snapshot.etag : undefined,
-      lastModified: typeof snapshot.lastModified === 'string' ? snapshot.lastModified : undefined,
+      etag: snapshot.etag,
+      lastModified: snapshot.lastModified,
       jwksUrl,
     });
   } catch {
@@ -108,16 +109,35 @@ function belongsTo(snapshot: KeySetSnapshot, issuer: IssuerConfig): boolean {
   );
 }
 
-function isSnapshot(value: unknown): value is KeySetSnapshot {
-  if (typeof value !== 'object' || value === null) return false;
-  const snapshot = value as Record<string, unknown>;
-  return (
-    Array.isArray(snapshot.keys) &&
-    Number.isFinite(snapshot.fetchedAt) &&
-    Number.isFinite(snapshot.freshUntil) &&
-    (snapshot.jwksUrl === undefined || typeof snapshot.jwksUrl === 'string') &&
-    (snapshot.issuer === undefined || typeof snapshot.issuer === 'string')
-  );
+/**
+ * A stored value read back as a snapshot, or `undefined` when it does not have the shape
+ * {@link writeSnapshot} writes (an older format, or a value someone else put in the store):
+ * keys that are objects, finite times, and an address and issuer that are strings when present.
+ * A validator that is not a string is left out, which only costs a conditional request.
+ */
+export function parseSnapshot(value: unknown): KeySetSnapshot | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  const { keys, fetchedAt, freshUntil, jwksUrl, issuer } = record;
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'object' && k !== null)) {
+    return undefined;
+  }
+  if (typeof fetchedAt !== 'number' || !Number.isFinite(fetchedAt)) return undefined;
+  if (typeof freshUntil !== 'number' || !Number.isFinite(freshUntil)) return undefined;
+  if (jwksUrl !== undefined && typeof jwksUrl !== 'string') return undefined;
+  if (issuer !== undefined && typeof issuer !== 'string') return undefined;
+
+  const text = (name: string) =>
+    typeof record[name] === 'string' ? { [name]: record[name] as string } : {};
+  return {
+    keys: keys as KeySetSnapshot['keys'],
+    fetchedAt,
+    freshUntil,
+    ...text('etag'),
+    ...text('lastModified'),
+    ...text('jwksUrl'),
+    ...text('issuer'),
+  };
 }
 
 /** `operation`, or a rejection once the fetch timeout has passed. */

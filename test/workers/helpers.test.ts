@@ -9,10 +9,11 @@ import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config/load.ts';
 import { AUTH_ERROR_CODES, ConfigError } from '../../shared/errors.ts';
+import { parseSnapshot } from '../../shared/jwks/store-tier.ts';
 import { bearerChallenge, describe as describeCode, quote } from '../../workers/challenge.ts';
 import { headerValue, originTarget, withoutQueryParameter } from '../../workers/forward.ts';
 import { parseOriginUrl } from '../../workers/gate.ts';
-import { expirationTtlSeconds, kvKey, parseSnapshot } from '../../workers/kv-store.ts';
+import { expirationTtlSeconds, kvKey } from '../../workers/kv-store.ts';
 import { ROOT } from './harness.ts';
 
 describe('wrangler.toml', () => {
@@ -136,6 +137,16 @@ describe('KV snapshots', () => {
     expect(parseSnapshot({ keys: [1], fetchedAt: 1, freshUntil: 2 })).toBeUndefined();
     expect(parseSnapshot({ keys: [], fetchedAt: '1', freshUntil: 2 })).toBeUndefined();
     expect(parseSnapshot(null)).toBeUndefined();
+  });
+
+  it('refuses a snapshot whose address or issuer is not a string, rather than dropping them', () => {
+    // Dropped, a foreign address would read as "the configured address" to the cache.
+    expect(parseSnapshot({ ...snapshot, jwksUrl: 5 })).toBeUndefined();
+    expect(parseSnapshot({ ...snapshot, issuer: ['https://a.example'] })).toBeUndefined();
+    // A validator of another type only costs a conditional request: left out, snapshot kept.
+    const numberEtag = parseSnapshot({ ...snapshot, etag: 5 });
+    expect(numberEtag?.freshUntil).toBe(601_000);
+    expect(numberEtag).not.toHaveProperty('etag');
   });
 
   it('keeps a snapshot for twice its fresh life plus the stale window, at least 60 s', () => {
