@@ -139,12 +139,20 @@ export function originHeaders(
   // The origin trusts the identity headers; no token the gate did not verify stays on the
   // request (a second user's session cookie beside the Authorization header): an origin that
   // decodes a forwarded token without verifying it must find only the verified one.
-  removeCredentialSources(
-    config,
-    headers,
-    config.forwardAuthorization ? identity.source : undefined,
-  );
+  removeCredentialSources(config, headers, forwardedSource(config, identity));
   return { headers, omitted };
+}
+
+/**
+ * The credential source an allowed request keeps on its way to the origin: with
+ * `forwardAuthorization`, the one the token was verified from; otherwise none. Every other
+ * source (headers, cookie, query parameter) is removed.
+ */
+export function forwardedSource(
+  config: AuthConfig,
+  identity: Identity,
+): Identity['source'] | undefined {
+  return config.forwardAuthorization ? identity.source : undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   denialResponse,
   internalErrorResponse,
 } from './answers.ts';
-import { originHeaders, originRequest, originTarget } from './forward.ts';
+import { forwardedSource, originHeaders, originRequest, originTarget } from './forward.ts';
 import { gateFor, type ReadyGate, withContext } from './gate.ts';
 import { decisionLine, internalErrorLine } from './log.ts';
 
@@ -41,11 +41,10 @@ async function forward(
 ): Promise<{ response: Response; omitted: string[] }> {
   const identity = decision.outcome === 'allow' ? decision.identity : undefined;
   const { headers, omitted } = originHeaders(gate.config, request.headers, identity);
-  // A token from the query string stays at the gate unless the configuration forwards the
-  // verified credential and this was it; the parameter goes even when another credential was
-  // used (it may then only be empty).
+  // The query parameter goes like the header sources unless it is the forwarded credential,
+  // even when another credential was used (it may then only be empty).
   const consumedParameter =
-    identity !== undefined && !(gate.config.forwardAuthorization && identity.source === 'query')
+    identity !== undefined && forwardedSource(gate.config, identity) !== 'query'
       ? decision.rule?.queryParameter
       : undefined;
   const target = originTarget(url, gate.origin, consumedParameter);
