@@ -113,8 +113,8 @@ function bareToken(value: string, where: string, maxTokenBytes: number): string 
 /**
  * Finds the request's credential by the configured sources, in this order: `Authorization`
  * (when `bearer` is on), the configured header, the cookie (with `bearer` on, only when no
- * `Authorization` header is present), then the route's query parameter. A query credential next to any other
- * credential is malformed (RFC 6750 §2: one method per request).
+ * `Authorization` header is present), then the route's query parameter. A query credential
+ * next to any other credential is malformed (RFC 6750 §2: one method per request).
  * @returns `undefined` when there is no credential at all.
  * @throws AuthError `credential_malformed` or `token_too_large`
  */

@@ -49,9 +49,10 @@ export class IssuerIndex {
 
   /**
    * The issuer whose `iss` equals the token's exactly (RFC 7519 §4.1.1; no trailing-slash or
-   * case normalisation), or one of the provider's documented spellings of it (Google). For an Entra template, `iss` must equal the template with the token's
-   * own `tid` substituted (C08): a token cannot borrow another tenant's issuer, and an `iss`
-   * that literally contains `{tenantid}` matches nothing.
+   * case normalisation), or one of the provider's documented spellings of it (Google). For an
+   * Entra template, `iss` must equal the template with the token's own `tid` substituted (C08):
+   * a token cannot borrow another tenant's issuer, and an `iss` that literally contains
+   * `{tenantid}` matches nothing.
    * @throws AuthError `issuer_unknown`
    */
   resolve(iss: string, payload: Readonly<Record<string, unknown>>): IssuerConfig {

@@ -30,8 +30,9 @@ export interface SnapshotContext {
 /**
  * Reads the snapshot stored under `id` and turns it into a set, or `undefined` when there is
  * none, the store does not answer within `fetchTimeoutSeconds`, or the snapshot is malformed,
- * dated in the future, fresh only until before its fetch, past any stale window, or written for another key-set address or
- * another issuer. Its freshness is held to this configuration's `maxMaxAgeSeconds`.
+ * dated in the future, fresh only until before its fetch, past any stale window, or written
+ * for another key-set address or another issuer. Its freshness is held to this
+ * configuration's `maxMaxAgeSeconds`.
  */
 export async function readSnapshot(
   store: KeySetStore,
