@@ -17,7 +17,10 @@ export type AuthErrorCode =
   | 'token_malformed'
   /** The header's `alg` is not on the issuer's allow-list (or is `none` or symmetric). */
   | 'token_unsupported_algorithm'
-  /** The header carries something we refuse: `jwk`, `jku`, `x5u`, `x5c`, an unknown `crit`. */
+  /**
+   * The header carries something we refuse, its name in any case: `jwk`, `jku`, `x5u`, `x5c`,
+   * `crit`, JWE's `enc` or `zip`, or a `b64` other than `true`.
+   */
   | 'token_header_rejected'
   /** The signature does not verify with the selected key. */
   | 'token_signature_invalid'

@@ -48,9 +48,9 @@ const ADVICE: { readonly [C in AuthErrorCode]: Advisor } = {
         (issuer ? ` (${list(issuer.algorithms)})` : '') +
         '; add it to the issuer\'s "algorithms" (JWT_ALGORITHMS) if the issuer really signs ' +
         'with it',
-  token_header_rejected: () =>
-    'the header names key material (jwk, jku, x5u, x5c) or an unknown "crit" extension; ' +
-    'keys come only from the configured key set, so the issuer must not send these',
+  token_header_rejected: ({ error }) =>
+    `${error.message}; keys come only from the configured key set, and no JWS extension ` +
+    '(crit, b64) or JWE member (enc, zip) is accepted, so the issuer must not send it',
   token_signature_invalid: ({ header }) =>
     `the signature does not verify with the key "${String(header?.kid ?? '(no kid)')}"; the ` +
     'token was altered, or signed by another key with the same kid (check the key-set address)',
