@@ -44,7 +44,10 @@ export type AuthErrorCode =
   | 'key_unknown'
   /** The key set could not be obtained and no usable copy is cached. */
   | 'key_set_unavailable'
-  /** The document at the key-set address is not a JWK Set: an operator error. */
+  /**
+   * The key-set address serves no JWK Set (HTML, a body that is not UTF-8), or a set without a
+   * usable key: an operator error.
+   */
   | 'key_set_invalid'
   /** The token is valid but lacks a scope or claim value the route requires. */
   | 'insufficient_scope'
