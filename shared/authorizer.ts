@@ -3,6 +3,7 @@
  * credential, verification (through the verified-token cache), the cookie CSRF check and the
  * route's requirement. Adapters turn the {@link Decision} into a response or a policy.
  */
+import { originOf } from './config/url.ts';
 import { checkTokenSize, extractCredential } from './credentials.ts';
 import { AuthError } from './errors.ts';
 import { checkRequirement, DEFAULT_REQUIREMENT, heldRules, methodReadings } from './routes.ts';
@@ -198,11 +199,5 @@ function requestOrigin(req: AuthRequest): string | undefined {
   // `Origin: null` (RFC 6454 §7.3) is an opaque origin: never trusted.
   if (origin !== null) return origin === 'null' ? undefined : origin.trim();
   const referer = req.header('referer');
-  if (referer === null) return undefined;
-  try {
-    const url = new URL(referer);
-    return url.origin === 'null' ? undefined : url.origin;
-  } catch {
-    return undefined;
-  }
+  return referer === null ? undefined : originOf(referer);
 }

@@ -13,7 +13,7 @@ import {
 } from './defaults.ts';
 import { fixFor } from './options.ts';
 import type { RawIssuer } from './schema.ts';
-import { fetchUrlProblem } from './url.ts';
+import { fetchUrlProblem, originOf } from './url.ts';
 
 /** Maps an issuer field (`audiences`) to the option name the user wrote (`JWT_AUDIENCE`). */
 export type OptionNamer = (field: keyof RawIssuer) => string;
@@ -236,16 +236,6 @@ function checkProfile(raw: RawIssuer, provider: ProviderName, name: OptionNamer)
   }
   if (provider === 'entra') profile.tenants = checkTenants(raw, name);
   return profile;
-}
-
-/** The serialised origin of `value` (RFC 6454 §6.1), or `undefined` when it has none. */
-function originOf(value: string): string | undefined {
-  try {
-    const origin = new URL(value).origin;
-    return origin === 'null' ? undefined : origin;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Entra tenants: GUIDs or an explicit `"*"`; required with the `{tenantid}` template (C08). */

@@ -16,6 +16,7 @@ import { CONFIG_DEFAULTS } from './defaults.ts';
 import { normaliseIssuer } from './issuer.ts';
 import { fixFor } from './options.ts';
 import type { RawAuthConfig, RawRoute } from './schema.ts';
+import { originOf } from './url.ts';
 
 /** RFC 9110 §5.6.2 `token`: header names, cookie names, methods. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -235,14 +236,14 @@ function normaliseOrigins(origins: readonly string[]): string[] {
   return origins.map((origin, i) => {
     const option = `AUTH_CONFIG.corsOrigins[${i}]`;
     if (origin === '*') fail(option, 'is "*", which would let any site send cookie credentials');
-    let url: URL;
-    try {
-      url = new URL(origin);
-    } catch {
-      return fail(option, `"${origin}" is not an origin`);
+    const serialised = originOf(origin);
+    if (serialised !== origin) {
+      fail(
+        option,
+        `"${origin}" is not an origin`,
+        serialised === undefined ? undefined : `write it as ${serialised}`,
+      );
     }
-    if (url.origin !== origin)
-      fail(option, `"${origin}" is not an origin`, `write it as ${url.origin}`);
     return origin;
   });
 }

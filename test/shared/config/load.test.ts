@@ -707,6 +707,16 @@ describe('loadConfig validates routes, credentials and the rest', () => {
     expect(error.fix).not.toBe('');
   });
 
+  it('names the origin to write for a CORS origin with a path, and none for an opaque one', () => {
+    expect(fail({ corsOrigins: ['https://app.example/path'] }).fix).toBe(
+      'write it as https://app.example',
+    );
+    // `file:` has the opaque origin "null": there is nothing to write instead.
+    const opaque = fail({ corsOrigins: ['file:///srv/app'] });
+    expect(opaque.message).toMatch(/not an origin/);
+    expect(opaque.fix).not.toMatch(/null/);
+  });
+
   it.each(['__proto__', 'constructor', 'prototype'])(
     'rejects a claim requirement named %s rather than dropping it silently',
     (name) => {
