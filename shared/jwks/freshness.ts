@@ -32,11 +32,13 @@ export interface Freshness {
  */
 export function freshnessOf(headers: Headers, now: number, policy: CachePolicy): Freshness {
   const { seconds, source } = lifetimeOf(headers, now);
-  const clamped = Math.min(
-    policy.maxMaxAgeSeconds,
-    Math.max(policy.minMaxAgeSeconds, seconds ?? policy.defaultMaxAgeSeconds),
-  );
+  const clamped = clampLifetime(seconds ?? policy.defaultMaxAgeSeconds, policy);
   return { lifetimeSeconds: clamped, freshUntil: now + clamped * 1000, source };
+}
+
+/** `seconds` held to the operator's bounds, `minMaxAgeSeconds..maxMaxAgeSeconds`. */
+export function clampLifetime(seconds: number, policy: CachePolicy): number {
+  return Math.min(policy.maxMaxAgeSeconds, Math.max(policy.minMaxAgeSeconds, seconds));
 }
 
 /** The unclamped lifetime in seconds the headers state, or `undefined` when they say nothing. */

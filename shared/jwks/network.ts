@@ -9,7 +9,7 @@ import { discoveryUrl, jwksUriFromDiscovery } from './discovery.ts';
 import type { Entry, LoadedSet } from './entry.ts';
 import { loadedSet } from './entry.ts';
 import { fetchBounded } from './fetch.ts';
-import { freshnessOf } from './freshness.ts';
+import { clampLifetime, freshnessOf } from './freshness.ts';
 import { parseKeySetDocument } from './parse.ts';
 
 /** What the network tier needs from its caller. */
@@ -87,9 +87,7 @@ function revalidatedUntil(
   if (headers.has('cache-control') || headers.has('expires')) {
     return freshnessOf(headers, now, policy).freshUntil;
   }
-  const heldSeconds = (held.freshUntil - held.fetchedAt) / 1000;
-  const seconds = Math.min(policy.maxMaxAgeSeconds, Math.max(policy.minMaxAgeSeconds, heldSeconds));
-  return now + seconds * 1000;
+  return now + clampLifetime((held.freshUntil - held.fetchedAt) / 1000, policy) * 1000;
 }
 
 /**
