@@ -54,19 +54,27 @@ function issueToError(issue: v.BaseIssue<unknown>): ConfigError {
   if (issue.type === 'strict_object' && issue.expected === 'never') {
     const unknown = String(keys[keys.length - 1]);
     const parent = option.slice(0, option.length - unknown.length - 1);
-    const known = KNOWN_KEYS[parentPattern(parent)] ?? [];
-    const guess = closest(unknown, known);
-    const elsewhere =
-      guess === undefined ? levelHolding(unknown, parentPattern(parent)) : undefined;
-    const fix = guess
-      ? `did you mean \`${guess}\`? Known options: ${known.join(', ')}`
-      : elsewhere
-        ? `move it to ${elsewhere.level ? `AUTH_CONFIG.${elsewhere.level}` : 'AUTH_CONFIG'}` +
-          (elsewhere.name === unknown ? '' : ` as \`${elsewhere.name}\``)
-        : `remove it; known options: ${known.join(', ')}`;
-    return new ConfigError(option, 'is not a known option', fix);
+    return new ConfigError(
+      option,
+      'is not a known option',
+      unknownOptionFix(unknown, parentPattern(parent)),
+    );
   }
   return new ConfigError(option, issue.message, fixFor(option));
+}
+
+/**
+ * The fix for an unknown option `name` at `level` (a KNOWN_KEYS pattern): its near spelling
+ * there, else the level that knows it, else its removal.
+ */
+function unknownOptionFix(name: string, level: string): string {
+  const known = KNOWN_KEYS[level] ?? [];
+  const guess = closest(name, known);
+  if (guess !== undefined) return `did you mean \`${guess}\`? Known options: ${known.join(', ')}`;
+  const elsewhere = levelHolding(name, level);
+  if (elsewhere === undefined) return `remove it; known options: ${known.join(', ')}`;
+  const where = elsewhere.level === '' ? 'AUTH_CONFIG' : `AUTH_CONFIG.${elsewhere.level}`;
+  return `move it to ${where}${elsewhere.name === name ? '' : ` as \`${elsewhere.name}\``}`;
 }
 
 /**
