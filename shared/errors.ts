@@ -88,11 +88,14 @@ export class AuthError extends Error {
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly option: string;
+  /** What is wrong with the option, without the option's name or the fix. */
+  readonly problem: string;
   readonly fix: string;
 
   constructor(option: string, problem: string, fix: string) {
     super(`${option}: ${problem}. Fix: ${fix}`);
     this.option = option;
+    this.problem = problem;
     this.fix = fix;
   }
 }

@@ -144,10 +144,6 @@ function describeSource(options: InspectOptions): string {
   return `${base}${flags.length > 0 ? ` with ${flags.join(', ')}` : ''}${keys}`;
 }
 
-function withoutSuffix(text: string, suffix: string): string {
-  return text.endsWith(suffix) ? text.slice(0, -suffix.length) : text;
-}
-
 /** Reads the token argument: `-` means stdin (keeps it out of shell history). */
 export function readTokenArgument(argument: string): string {
   const raw = argument === '-' ? readFileSync(0, 'utf8') : argument;
@@ -195,8 +191,8 @@ export async function runInspect(
       outcome: 'config_error',
       answer: '500 configuration error',
       code: 'config_error',
-      // The message ends in ". Fix: <fix>"; the fix gets its own line, so it is said once.
-      reason: withoutSuffix(error.message, `. Fix: ${error.fix}`),
+      // The fix gets its own line, so the reason leaves it out: it is said once.
+      reason: `${error.option}: ${error.problem}`,
       fix: error.fix,
     };
     return { exitCode: 1, data, text: render(data) };
