@@ -53,7 +53,10 @@ export function normaliseIssuer(raw: RawIssuer, name: OptionNamer): IssuerConfig
   });
 }
 
-/** The `{tenantid}` template belongs to Entra alone, and Auth0 keeps its trailing slash. */
+/**
+ * The issuer as tokens carry it: `{tenantid}` (once) for Entra alone and no other brace, no
+ * Entra endpoint alias, and the trailing slash each provider writes (Auth0 always, most never).
+ */
 function checkIssuerString(raw: RawIssuer, provider: ProviderName, name: OptionNamer): void {
   const templates = raw.issuer.split(TENANT_TEMPLATE).length - 1;
   if (templates > 0 && provider !== 'entra') {
@@ -209,24 +212,31 @@ function checkProfile(raw: RawIssuer, provider: ProviderName, name: OptionNamer)
     if (raw.clientIds) profile.clientIds = Object.freeze(raw.clientIds);
   }
   if (raw.authorizedParties) profile.authorizedParties = Object.freeze(raw.authorizedParties);
-  if (provider === 'clerk') {
-    // Clerk writes the front end's origin in `azp`, and the same list vets the `Origin` of
-    // cookie requests (C11): a path, a trailing slash or "*" would match neither, ever.
-    for (const party of raw.authorizedParties ?? []) {
-      const origin = originOf(party);
-      if (origin !== party) {
-        fail(
-          name,
-          'authorizedParties',
-          `holds "${party}", which is not an origin`,
-          origin === undefined
-            ? 'list origins as scheme://host[:port], e.g. ["https://app.example.com"]'
-            : `write it as ${origin}`,
-        );
-      }
+  if (provider === 'clerk') checkClerkParties(raw, name);
+  if (provider === 'entra') profile.tenants = checkTenants(raw, name);
+  return profile;
+}
+
+/**
+ * Clerk's `authorizedParties`: required unless the audience check is waived, and origins only.
+ * Clerk writes the front end's origin in `azp`, and the same list vets the `Origin` of cookie
+ * requests (C11): a path, a trailing slash or "*" would match neither, ever.
+ */
+function checkClerkParties(raw: RawIssuer, name: OptionNamer): void {
+  for (const party of raw.authorizedParties ?? []) {
+    const origin = originOf(party);
+    if (origin !== party) {
+      fail(
+        name,
+        'authorizedParties',
+        `holds "${party}", which is not an origin`,
+        origin === undefined
+          ? 'list origins as scheme://host[:port], e.g. ["https://app.example.com"]'
+          : `write it as ${origin}`,
+      );
     }
   }
-  if (provider === 'clerk' && !raw.authorizedParties && raw.allowAnyAudience !== true) {
+  if (!raw.authorizedParties && raw.allowAnyAudience !== true) {
     fail(
       name,
       'authorizedParties',
@@ -234,8 +244,6 @@ function checkProfile(raw: RawIssuer, provider: ProviderName, name: OptionNamer)
       'list your front-end origins in `authorizedParties`, or set `allowAnyAudience: true` to opt out explicitly',
     );
   }
-  if (provider === 'entra') profile.tenants = checkTenants(raw, name);
-  return profile;
 }
 
 /** Entra tenants: GUIDs or an explicit `"*"`; required with the `{tenantid}` template (C08). */
