@@ -12,14 +12,24 @@ import type { AuthConfig, Identity } from '../shared/types.ts';
  */
 export const MAX_IDENTITY_HEADER_CHARS = 2048;
 
-/** Every header name the gate owns: the identity headers and the forwarded-claim headers. */
-export function identityHeaderNames(config: AuthConfig): string[] {
-  const names = [
-    config.identityHeaders.subject,
-    config.identityHeaders.issuer,
-    ...Object.values(config.forwardClaims),
-  ];
-  return [...new Set(names.map((name) => name.toLowerCase()))];
+const ownedByConfig = new WeakMap<AuthConfig, ReadonlySet<string>>();
+
+/**
+ * Every header name the gate owns, folded ({@link foldHeaderName}): the identity headers and the
+ * forwarded-claim headers. Worked out once per configuration, not per request.
+ */
+export function ownedHeaderNames(config: AuthConfig): ReadonlySet<string> {
+  let owned = ownedByConfig.get(config);
+  if (owned === undefined) {
+    const names = [
+      config.identityHeaders.subject,
+      config.identityHeaders.issuer,
+      ...Object.values(config.forwardClaims),
+    ];
+    owned = new Set(names.map(foldHeaderName));
+    ownedByConfig.set(config, owned);
+  }
+  return owned;
 }
 
 /**
@@ -54,16 +64,15 @@ export function headerValue(claim: unknown): string | undefined {
 }
 
 /**
- * Removes every incoming header that an origin could read as one of `owned`: the name itself
- * in any case, and its spellings with `_` for `-` (`X_Auth_Subject`). CGI-style servers map
- * both `X-Auth-Subject` and `X_Auth_Subject` to `HTTP_X_AUTH_SUBJECT` (RFC 3875 §4.1.18), so
- * deleting only the dashed name would let a client's underscore copy stand in for, or beside,
- * the verified one.
+ * Removes every incoming header that an origin could read as one of `owned` (folded names): the
+ * name itself in any case, and its spellings with `_` for `-` (`X_Auth_Subject`). CGI-style
+ * servers map both `X-Auth-Subject` and `X_Auth_Subject` to `HTTP_X_AUTH_SUBJECT` (RFC 3875
+ * §4.1.18), so deleting only the dashed name would let a client's underscore copy stand in for,
+ * or beside, the verified one.
  */
-export function removeOwnedHeaders(headers: Headers, owned: readonly string[]): void {
-  const folded = new Set(owned.map(foldHeaderName));
+export function removeOwnedHeaders(headers: Headers, owned: ReadonlySet<string>): void {
   const doomed: string[] = [];
-  for (const name of headers.keys()) if (folded.has(foldHeaderName(name))) doomed.push(name);
+  for (const name of headers.keys()) if (owned.has(foldHeaderName(name))) doomed.push(name);
   for (const name of doomed) headers.delete(name);
 }
 
@@ -121,7 +130,7 @@ export function originHeaders(
   identity: Identity | undefined,
 ): { headers: Headers; omitted: string[] } {
   const headers = new Headers(incoming);
-  removeOwnedHeaders(headers, identityHeaderNames(config));
+  removeOwnedHeaders(headers, ownedHeaderNames(config));
   const omitted: string[] = [];
   if (identity === undefined) return { headers, omitted };
 
