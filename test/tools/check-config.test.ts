@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCheckConfig } from '../../tools/commands/check-config.ts';
 import {
+  NO_VALUE,
   parseTemplate,
   resolveValue,
   templateFunctions,
@@ -132,6 +133,34 @@ describe('check-config on broken template.yaml copies', () => {
     expect(data.checks[0]?.error?.option).toBe('AUTHORIZER_RESPONSE');
   });
 
+  it('takes the issuers from AuthConfig alone when JwtIssuer and JwtAudience are given empty', async () => {
+    // Cognito access tokens need the profile (tokenUse, clientIds), which only AUTH_CONFIG can
+    // say: the template must let the JWT_* variables be left out, not set to "".
+    const cognito = {
+      issuers: [
+        {
+          issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_BGU9CKFCM',
+          provider: 'cognito',
+          tokenUse: 'access',
+          clientIds: ['1example23456789'],
+        },
+      ],
+    };
+    const template = resolve(repoRoot, 'template.yaml');
+    const ok = await runCheckConfig({
+      template,
+      parameter: ['JwtIssuer=', 'JwtAudience=', `AuthConfig=${JSON.stringify(cognito)}`],
+    });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.data.checks[0]).toMatchObject({ ok: true, checked: true });
+    expect(ok.data.checks[0]?.issuers).toEqual([cognito.issuers[0]?.issuer]);
+
+    // With nothing anywhere the check still fails, on the missing issuer.
+    const none = await runCheckConfig({ template, parameter: ['JwtIssuer=', 'JwtAudience='] });
+    expect(none.exitCode).toBe(1);
+    expect(none.data.checks[0]?.error?.message).toMatch(/^JWT_ISSUER: is not set/);
+  });
+
   it('fails on a blank JWT_ISSUER given at deploy time', async () => {
     const { data } = await runCheckConfig({
       template: resolve(repoRoot, 'template.yaml'),
@@ -246,5 +275,64 @@ describe('CloudFormation templates', () => {
       value: 'https://id.example.com/.well-known/jwks.json',
     });
     expect(resolveValue(vars.AUTH_CONFIG, params).ok).toBe(false);
+  });
+});
+
+describe('CloudFormation conditions', () => {
+  const text = [
+    'Parameters:',
+    '  Issuer: { Type: String }',
+    '  Mode: { Type: String, Default: iam }',
+    'Conditions:',
+    '  HasIssuer: !Not [!Equals [!Ref Issuer, ""]]',
+    '  Simple:',
+    '    Fn::Equals: [!Ref Mode, simple]',
+    '  Both: !And [!Condition HasIssuer, { Condition: Simple }]',
+    '  Loop: !Not [!Condition Loop]',
+    'Resources:',
+    '  Fn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Environment:',
+    '        Variables:',
+    '          JWT_ISSUER: !If [HasIssuer, !Ref Issuer, !Ref AWS::NoValue]',
+    '          MODE: { "Fn::If": [Both, both, !If [Simple, simple, other]] }',
+    '          LOOP: !If [Loop, a, b]',
+    '          UNDECLARED: !If [Missing, a, b]',
+  ].join('\n');
+  const template = parseTemplate(text);
+  const conditions = template.Conditions as Record<string, unknown>;
+  const vars = templateFunctions(template)[0]?.variables ?? {};
+
+  it('chooses the branch of If by the parameters, and NoValue leaves the value out', () => {
+    expect(resolveValue(vars.JWT_ISSUER, { Issuer: 'https://a.example' }, conditions)).toEqual({
+      ok: true,
+      value: 'https://a.example',
+    });
+    expect(resolveValue(vars.JWT_ISSUER, { Issuer: '' }, conditions)).toEqual({
+      ok: true,
+      value: NO_VALUE,
+    });
+    expect(resolveValue(vars.MODE, { Issuer: 'x', Mode: 'simple' }, conditions)).toEqual({
+      ok: true,
+      value: 'both',
+    });
+    expect(resolveValue(vars.MODE, { Issuer: '', Mode: 'simple' }, conditions)).toEqual({
+      ok: true,
+      value: 'simple',
+    });
+    expect(resolveValue(vars.MODE, { Issuer: '', Mode: 'iam' }, conditions)).toEqual({
+      ok: true,
+      value: 'other',
+    });
+  });
+
+  it('leaves If unresolved when a parameter is missing, the condition is undeclared or loops', () => {
+    expect(resolveValue(vars.JWT_ISSUER, {}, conditions)).toEqual({
+      ok: false,
+      reason: '!Ref Issuer has no default value; pass --parameter Issuer=...',
+    });
+    expect(resolveValue(vars.UNDECLARED, {}, conditions).ok).toBe(false);
+    expect(resolveValue(vars.LOOP, {}, conditions).ok).toBe(false);
   });
 });

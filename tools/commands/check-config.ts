@@ -14,6 +14,8 @@ import { loadConfig } from '../../shared/config/load.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { parseOriginUrl } from '../../workers/gate.ts';
 import {
+  type Conditions,
+  NO_VALUE,
   nearestParameter,
   parameterValues,
   parseTemplate,
@@ -139,13 +141,15 @@ export async function checkTemplate(
   refuseUndeclared(file, template, commandLine);
   const parameters = parameterValues(template, overrides);
   const functions = templateFunctions(template);
+  const conditions = (template.Conditions ?? {}) as Conditions;
   return functions.map(({ name, variables }) => {
     const env: Record<string, unknown> = {};
     const notes: string[] = [];
     for (const [variable, value] of Object.entries(variables)) {
-      const resolved = resolveValue(value, parameters);
-      if (resolved.ok) env[variable] = resolved.value;
-      else notes.push(`${variable}: ${resolved.reason}`);
+      const resolved = resolveValue(value, parameters, conditions);
+      // `!If [..., !Ref AWS::NoValue]` leaves the variable unset, as the deployed function has it.
+      if (resolved.ok && resolved.value !== NO_VALUE) env[variable] = resolved.value;
+      else if (!resolved.ok) notes.push(`${variable}: ${resolved.reason}`);
     }
     const target = `function ${name}`;
     // A value that arrives only at deploy time cannot be judged now; checking without it would
