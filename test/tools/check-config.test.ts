@@ -58,6 +58,43 @@ describe('check-config on the repository files', () => {
   });
 });
 
+describe('check-config on the KV binding', () => {
+  it('notes a KV binding under another name, which the gate would ignore', async () => {
+    const file = copy(
+      edit(wranglerToml, /binding = "JWKS_CACHE"/, 'binding = "JWKS_KV"'),
+      'wrangler.toml',
+    );
+    const { exitCode, data } = await runCheckConfig({ wrangler: file });
+    // Memory only is a valid way to run: a note, not an error.
+    expect(exitCode).toBe(0);
+    expect(data.checks[0]?.notes.join('\n')).toMatch(
+      /binds JWKS_KV, but the gate reads only the binding JWKS_CACHE.*Fix: binding = "JWKS_CACHE"/,
+    );
+  });
+
+  it('notes the example namespace id, and says nothing once a real id or no block is there', async () => {
+    const shipped = await runCheckConfig({ wrangler: copy(wranglerToml, 'wrangler.toml') });
+    expect(shipped.data.checks[0]?.notes.join('\n')).toMatch(/still has the example id/);
+    const real = edit(wranglerToml, /id = "0+"/, 'id = "0f2ac74b498b48028cb68387c421e279"');
+    const configured = await runCheckConfig({ wrangler: copy(real, 'wrangler.toml') });
+    expect(configured.data.checks[0]?.notes).toEqual([]);
+    const removed = edit(
+      wranglerToml,
+      /\[\[kv_namespaces\]\]\nbinding = "JWKS_CACHE"\nid = "0+"\n/,
+      '',
+    );
+    const none = await runCheckConfig({ wrangler: copy(removed, 'wrangler.toml') });
+    expect(none.data.checks[0]?.notes).toEqual([]);
+  });
+
+  it('notes an environment whose own bindings lack the JWKS_CACHE binding', async () => {
+    const withEnv = `${wranglerToml}\n[env.staging.vars]\nJWT_ISSUER = "https://tenant.example.auth0.com/"\nJWT_AUDIENCE = "a"\n\n[[env.staging.kv_namespaces]]\nbinding = "CACHE"\nid = "0f2ac74b498b48028cb68387c421e279"\n`;
+    const { data } = await runCheckConfig({ wrangler: copy(withEnv, 'wrangler.toml') });
+    const staging = data.checks.find((c) => c.target === 'env.staging.vars');
+    expect(staging?.notes.join('\n')).toMatch(/\[\[env\.staging\.kv_namespaces\]\] binds CACHE/);
+  });
+});
+
 describe('check-config on broken wrangler.toml copies', () => {
   it('fails on an empty JWT_AUDIENCE and names it', async () => {
     const file = copy(

@@ -82,6 +82,36 @@ function check(
   }
 }
 
+/** The binding name the gate reads its KV tier from (`workers/index.ts`). */
+const KV_BINDING = 'JWKS_CACHE';
+/** The id `wrangler.toml` ships with, to be replaced by the user's namespace id. */
+const PLACEHOLDER_KV_ID = /^0+$/;
+
+/**
+ * Notes on a `kv_namespaces` list. Running without KV is a valid choice (memory only), so these
+ * are notes, not errors; but a binding under another name is silently ignored by the gate, and
+ * the example id makes `wrangler deploy` fail far from the line to change.
+ */
+function kvNotes(namespaces: unknown, prefix: string): string[] {
+  if (!Array.isArray(namespaces)) return [];
+  const bindings = namespaces as { binding?: unknown; id?: unknown }[];
+  const ours = bindings.find((entry) => entry?.binding === KV_BINDING);
+  if (ours === undefined) {
+    const names = bindings.map((entry) => String(entry?.binding)).join(', ');
+    return [
+      `[[${prefix}kv_namespaces]] binds ${names || 'nothing'}, but the gate reads only the binding ` +
+        `${KV_BINDING}, so key sets are kept in memory only. Fix: binding = "${KV_BINDING}"`,
+    ];
+  }
+  if (typeof ours.id === 'string' && PLACEHOLDER_KV_ID.test(ours.id)) {
+    return [
+      `[[${prefix}kv_namespaces]] ${KV_BINDING} still has the example id. Fix: put the id that ` +
+        `\`npx wrangler kv namespace create ${KV_BINDING}\` prints, or remove the block`,
+    ];
+  }
+  return [];
+}
+
 /** Checks every vars table of a wrangler.toml. */
 export async function checkWrangler(file: string): Promise<ConfigCheck[]> {
   let document: Record<string, unknown>;
@@ -92,9 +122,12 @@ export async function checkWrangler(file: string): Promise<ConfigCheck[]> {
     throw new UsageError(`${file} is not valid TOML: ${message}`);
   }
   const tables: [string, Record<string, unknown>, string[]][] = [
-    ['vars', (document.vars ?? {}) as Record<string, unknown>, []],
+    ['vars', (document.vars ?? {}) as Record<string, unknown>, kvNotes(document.kv_namespaces, '')],
   ];
-  const environments = (document.env ?? {}) as Record<string, { vars?: Record<string, unknown> }>;
+  const environments = (document.env ?? {}) as Record<
+    string,
+    { vars?: Record<string, unknown>; kv_namespaces?: unknown }
+  >;
   for (const [name, environment] of Object.entries(environments)) {
     // wrangler does not inherit [vars] into an environment: an env without vars deploys with
     // none, so it is checked as empty rather than skipped (which would pass it unseen).
@@ -102,6 +135,8 @@ export async function checkWrangler(file: string): Promise<ConfigCheck[]> {
     const notes = vars
       ? []
       : [`[env.${name}] has no vars table and wrangler does not inherit [vars] into it`];
+    // Bindings are not inherited either; an environment without its own list has no KV at all.
+    notes.push(...kvNotes(environment?.kv_namespaces, `env.${name}.`));
     tables.push([`env.${name}.vars`, vars ?? {}, notes]);
   }
   return tables.map(([target, vars, notes]) => check(file, target, 'worker', vars, notes));
