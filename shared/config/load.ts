@@ -6,6 +6,7 @@
 import * as v from 'valibot';
 import { ConfigError } from '../errors.ts';
 import type { AuthConfig, IssuerConfig } from '../types.ts';
+import { PROVIDERS } from './defaults.ts';
 import { normaliseIssuer } from './issuer.ts';
 import { normaliseConfig } from './normalise.ts';
 import { fixFor } from './options.ts';
@@ -21,7 +22,7 @@ import { authConfigSchema, KNOWN_KEYS, type RawAuthConfig, type RawIssuer } from
  */
 export function loadConfig(env: Record<string, unknown>): AuthConfig {
   const raw = readAuthConfig(env.AUTH_CONFIG);
-  return normaliseConfig(raw, readEnvIssuer(env));
+  return normaliseConfig(raw, readEnvIssuer(env, (raw.issuers?.length ?? 0) > 0));
 }
 
 function readAuthConfig(value: unknown): RawAuthConfig {
@@ -60,6 +61,16 @@ function issueToError(issue: v.BaseIssue<unknown>): ConfigError {
       unknownOptionFix(unknown, parentPattern(parent)),
     );
   }
+  if (keys[keys.length - 1] === 'provider' && typeof issue.input === 'string') {
+    const guess = providerGuess(issue.input);
+    if (guess !== undefined) {
+      return new ConfigError(
+        option,
+        issue.message,
+        `did you mean "${guess}"? Otherwise ${fixFor(option)}`,
+      );
+    }
+  }
   return new ConfigError(option, issue.message, fixFor(option));
 }
 
@@ -75,6 +86,31 @@ function unknownOptionFix(name: string, level: string): string {
   if (elsewhere === undefined) return `remove it; known options: ${known.join(', ')}`;
   const where = elsewhere.level === '' ? 'AUTH_CONFIG' : `AUTH_CONFIG.${elsewhere.level}`;
   return `move it to ${where}${elsewhere.name === name ? '' : ` as \`${elsewhere.name}\``}`;
+}
+
+/**
+ * Names people write for a provider whose profile goes by another name: the company or the
+ * product before a rename, which no edit distance would bring to the profile's name.
+ */
+const PROVIDER_ALIASES: ReadonlyMap<string, string> = new Map([
+  ['azure', 'entra'],
+  ['azuread', 'entra'],
+  ['azure-ad', 'entra'],
+  ['aad', 'entra'],
+  ['microsoft', 'entra'],
+  ['entra-id', 'entra'],
+  ['firebase', 'google'],
+  ['aws', 'cognito'],
+  ['amazon', 'cognito'],
+  ['aws-cognito', 'cognito'],
+  ['cloudflare', 'cloudflare-access'],
+  ['cf-access', 'cloudflare-access'],
+]);
+
+/** The profile an unknown `provider` value most likely means (a Map: `constructor` is no alias). */
+function providerGuess(name: string): string | undefined {
+  const lower = name.trim().toLowerCase();
+  return PROVIDER_ALIASES.get(lower) ?? closest(lower, PROVIDERS);
 }
 
 /**
@@ -132,10 +168,14 @@ const ENV_OPTION: Partial<Record<keyof RawIssuer, string>> = {
   algorithms: 'JWT_ALGORITHMS',
 };
 
-/** The one generic issuer the `JWT_*` variables describe, or `undefined` when none is set. */
-function readEnvIssuer(env: Record<string, unknown>): IssuerConfig | undefined {
-  const issuer = envString(env, 'JWT_ISSUER', { blankIsAbsent: false });
-  const audience = envString(env, 'JWT_AUDIENCE', { blankIsAbsent: false });
+/**
+ * The one generic issuer the `JWT_*` variables describe, or `undefined` when none is set.
+ * `listed`: AUTH_CONFIG names issuers, so a blank JWT_ISSUER is more likely a leftover than a
+ * lost value, and its fix is to remove it.
+ */
+function readEnvIssuer(env: Record<string, unknown>, listed: boolean): IssuerConfig | undefined {
+  const issuer = envString(env, 'JWT_ISSUER', { blankIsAbsent: false, listed });
+  const audience = envString(env, 'JWT_AUDIENCE', { blankIsAbsent: false, listed });
   const jwksUrl = envString(env, 'JWKS_URL', { blankIsAbsent: true });
   const algorithms = envString(env, 'JWT_ALGORITHMS', { blankIsAbsent: true });
   if (issuer === undefined) {
@@ -161,7 +201,7 @@ function readEnvIssuer(env: Record<string, unknown>): IssuerConfig | undefined {
 function envString(
   env: Record<string, unknown>,
   name: string,
-  options: { blankIsAbsent: boolean },
+  options: { blankIsAbsent: boolean; listed?: boolean },
 ): string | undefined {
   const value = env[name];
   if (value === undefined || value === null) return undefined;
@@ -169,7 +209,12 @@ function envString(
   const trimmed = value.trim();
   if (trimmed === '') {
     if (options.blankIsAbsent) return undefined;
-    throw new ConfigError(name, 'is empty or only whitespace', fixFor(name));
+    // Still an error: an empty value never means "check disabled", and it may be a value that a
+    // pipeline lost. With the issuers in AUTH_CONFIG the likelier fix is to drop the variable.
+    const fix = options.listed
+      ? `remove ${name} (leave it unset: AUTH_CONFIG.issuers lists the issuers), or ${fixFor(name)}`
+      : fixFor(name);
+    throw new ConfigError(name, 'is empty or only whitespace', fix);
   }
   // An env file or a template that keeps quotes hands them over as part of the value:
   // `JWT_AUDIENCE=""` is a blank in disguise, and `"api"` would never equal any `aud`.

@@ -30,7 +30,11 @@ const textOrList = v.pipe(
       else if (item.trim() === '') addIssue({ message: `${where}${BLANK}` });
       // `"a,b"` (the JWT_AUDIENCE habit) would be one item "a,b", and `" , "` one item ",":
       // a list that silently matches nothing. A list is an array here.
-      else if (!Array.isArray(value) && item.includes(',')) {
+      else if (!Array.isArray(value) && item.trim().startsWith('[')) {
+        // `"[\"a\",\"b\"]"`: the array was serialised once too often (a template or an env
+        // file that quotes JSON inside JSON).
+        addIssue({ message: 'is a JSON array written as a string; give the array itself' });
+      } else if (!Array.isArray(value) && item.includes(',')) {
         addIssue({ message: 'is one string holding commas; give a list as an array of strings' });
       }
     });

@@ -64,9 +64,19 @@ describe('template.yaml', () => {
         'JWT_ISSUER',
       ].sort(),
     );
-    for (const value of Object.values(variables)) {
-      const name = (value as { Ref: string }).Ref;
+    const conditions = (template.Conditions ?? {}) as Json;
+    for (const [variable, value] of Object.entries(variables)) {
+      const chosen = (value as { 'Fn::If'?: [string, { Ref: string }, { Ref: string }] })['Fn::If'];
+      const name = chosen ? chosen[1].Ref : (value as { Ref: string }).Ref;
       expect(parameters[name], name).toBeDefined();
+      if (chosen) {
+        // An empty parameter leaves the variable unset (a set but empty one is refused), and
+        // nothing else does: the condition is exactly "the parameter is not empty".
+        expect(chosen[2], variable).toEqual({ Ref: 'AWS::NoValue' });
+        expect(conditions[chosen[0]], variable).toEqual({
+          'Fn::Not': [{ 'Fn::Equals': [{ Ref: name }, ''] }],
+        });
+      }
     }
     expect(parameters.JwtIssuer?.Default).toBeUndefined();
     expect(parameters.JwtAudience?.Default).toBeUndefined();

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCheckConfig } from '../../tools/commands/check-config.ts';
 import {
+  NO_VALUE,
   parseTemplate,
   resolveValue,
   templateFunctions,
@@ -54,6 +55,43 @@ describe('check-config on the repository files', () => {
     expect(lambda?.checked).toBe(false);
     expect(lambda?.notes.join('\n')).toMatch(/--parameter JwtIssuer=/);
     expect(text).toMatch(/1 not checked/);
+  });
+});
+
+describe('check-config on the KV binding', () => {
+  it('notes a KV binding under another name, which the gate would ignore', async () => {
+    const file = copy(
+      edit(wranglerToml, /binding = "JWKS_CACHE"/, 'binding = "JWKS_KV"'),
+      'wrangler.toml',
+    );
+    const { exitCode, data } = await runCheckConfig({ wrangler: file });
+    // Memory only is a valid way to run: a note, not an error.
+    expect(exitCode).toBe(0);
+    expect(data.checks[0]?.notes.join('\n')).toMatch(
+      /binds JWKS_KV, but the gate reads only the binding JWKS_CACHE.*Fix: binding = "JWKS_CACHE"/,
+    );
+  });
+
+  it('notes the example namespace id, and says nothing once a real id or no block is there', async () => {
+    const shipped = await runCheckConfig({ wrangler: copy(wranglerToml, 'wrangler.toml') });
+    expect(shipped.data.checks[0]?.notes.join('\n')).toMatch(/still has the example id/);
+    const real = edit(wranglerToml, /id = "0+"/, 'id = "0f2ac74b498b48028cb68387c421e279"');
+    const configured = await runCheckConfig({ wrangler: copy(real, 'wrangler.toml') });
+    expect(configured.data.checks[0]?.notes).toEqual([]);
+    const removed = edit(
+      wranglerToml,
+      /\[\[kv_namespaces\]\]\nbinding = "JWKS_CACHE"\nid = "0+"\n/,
+      '',
+    );
+    const none = await runCheckConfig({ wrangler: copy(removed, 'wrangler.toml') });
+    expect(none.data.checks[0]?.notes).toEqual([]);
+  });
+
+  it('notes an environment whose own bindings lack the JWKS_CACHE binding', async () => {
+    const withEnv = `${wranglerToml}\n[env.staging.vars]\nJWT_ISSUER = "https://tenant.example.auth0.com/"\nJWT_AUDIENCE = "a"\n\n[[env.staging.kv_namespaces]]\nbinding = "CACHE"\nid = "0f2ac74b498b48028cb68387c421e279"\n`;
+    const { data } = await runCheckConfig({ wrangler: copy(withEnv, 'wrangler.toml') });
+    const staging = data.checks.find((c) => c.target === 'env.staging.vars');
+    expect(staging?.notes.join('\n')).toMatch(/\[\[env\.staging\.kv_namespaces\]\] binds CACHE/);
   });
 });
 
@@ -130,6 +168,34 @@ describe('check-config on broken template.yaml copies', () => {
       parameter: parameters,
     });
     expect(data.checks[0]?.error?.option).toBe('AUTHORIZER_RESPONSE');
+  });
+
+  it('takes the issuers from AuthConfig alone when JwtIssuer and JwtAudience are given empty', async () => {
+    // Cognito access tokens need the profile (tokenUse, clientIds), which only AUTH_CONFIG can
+    // say: the template must let the JWT_* variables be left out, not set to "".
+    const cognito = {
+      issuers: [
+        {
+          issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_BGU9CKFCM',
+          provider: 'cognito',
+          tokenUse: 'access',
+          clientIds: ['1example23456789'],
+        },
+      ],
+    };
+    const template = resolve(repoRoot, 'template.yaml');
+    const ok = await runCheckConfig({
+      template,
+      parameter: ['JwtIssuer=', 'JwtAudience=', `AuthConfig=${JSON.stringify(cognito)}`],
+    });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.data.checks[0]).toMatchObject({ ok: true, checked: true });
+    expect(ok.data.checks[0]?.issuers).toEqual([cognito.issuers[0]?.issuer]);
+
+    // With nothing anywhere the check still fails, on the missing issuer.
+    const none = await runCheckConfig({ template, parameter: ['JwtIssuer=', 'JwtAudience='] });
+    expect(none.exitCode).toBe(1);
+    expect(none.data.checks[0]?.error?.message).toMatch(/^JWT_ISSUER: is not set/);
   });
 
   it('fails on a blank JWT_ISSUER given at deploy time', async () => {
@@ -246,5 +312,64 @@ describe('CloudFormation templates', () => {
       value: 'https://id.example.com/.well-known/jwks.json',
     });
     expect(resolveValue(vars.AUTH_CONFIG, params).ok).toBe(false);
+  });
+});
+
+describe('CloudFormation conditions', () => {
+  const text = [
+    'Parameters:',
+    '  Issuer: { Type: String }',
+    '  Mode: { Type: String, Default: iam }',
+    'Conditions:',
+    '  HasIssuer: !Not [!Equals [!Ref Issuer, ""]]',
+    '  Simple:',
+    '    Fn::Equals: [!Ref Mode, simple]',
+    '  Both: !And [!Condition HasIssuer, { Condition: Simple }]',
+    '  Loop: !Not [!Condition Loop]',
+    'Resources:',
+    '  Fn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Environment:',
+    '        Variables:',
+    '          JWT_ISSUER: !If [HasIssuer, !Ref Issuer, !Ref AWS::NoValue]',
+    '          MODE: { "Fn::If": [Both, both, !If [Simple, simple, other]] }',
+    '          LOOP: !If [Loop, a, b]',
+    '          UNDECLARED: !If [Missing, a, b]',
+  ].join('\n');
+  const template = parseTemplate(text);
+  const conditions = template.Conditions as Record<string, unknown>;
+  const vars = templateFunctions(template)[0]?.variables ?? {};
+
+  it('chooses the branch of If by the parameters, and NoValue leaves the value out', () => {
+    expect(resolveValue(vars.JWT_ISSUER, { Issuer: 'https://a.example' }, conditions)).toEqual({
+      ok: true,
+      value: 'https://a.example',
+    });
+    expect(resolveValue(vars.JWT_ISSUER, { Issuer: '' }, conditions)).toEqual({
+      ok: true,
+      value: NO_VALUE,
+    });
+    expect(resolveValue(vars.MODE, { Issuer: 'x', Mode: 'simple' }, conditions)).toEqual({
+      ok: true,
+      value: 'both',
+    });
+    expect(resolveValue(vars.MODE, { Issuer: '', Mode: 'simple' }, conditions)).toEqual({
+      ok: true,
+      value: 'simple',
+    });
+    expect(resolveValue(vars.MODE, { Issuer: '', Mode: 'iam' }, conditions)).toEqual({
+      ok: true,
+      value: 'other',
+    });
+  });
+
+  it('leaves If unresolved when a parameter is missing, the condition is undeclared or loops', () => {
+    expect(resolveValue(vars.JWT_ISSUER, {}, conditions)).toEqual({
+      ok: false,
+      reason: '!Ref Issuer has no default value; pass --parameter Issuer=...',
+    });
+    expect(resolveValue(vars.UNDECLARED, {}, conditions).ok).toBe(false);
+    expect(resolveValue(vars.LOOP, {}, conditions).ok).toBe(false);
   });
 });

@@ -14,6 +14,8 @@ import { loadConfig } from '../../shared/config/load.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { parseOriginUrl } from '../../workers/gate.ts';
 import {
+  type Conditions,
+  NO_VALUE,
   nearestParameter,
   parameterValues,
   parseTemplate,
@@ -80,6 +82,36 @@ function check(
   }
 }
 
+/** The binding name the gate reads its KV tier from (`workers/index.ts`). */
+const KV_BINDING = 'JWKS_CACHE';
+/** The id `wrangler.toml` ships with, to be replaced by the user's namespace id. */
+const PLACEHOLDER_KV_ID = /^0+$/;
+
+/**
+ * Notes on a `kv_namespaces` list. Running without KV is a valid choice (memory only), so these
+ * are notes, not errors; but a binding under another name is silently ignored by the gate, and
+ * the example id makes `wrangler deploy` fail far from the line to change.
+ */
+function kvNotes(namespaces: unknown, prefix: string): string[] {
+  if (!Array.isArray(namespaces)) return [];
+  const bindings = namespaces as { binding?: unknown; id?: unknown }[];
+  const ours = bindings.find((entry) => entry?.binding === KV_BINDING);
+  if (ours === undefined) {
+    const names = bindings.map((entry) => String(entry?.binding)).join(', ');
+    return [
+      `[[${prefix}kv_namespaces]] binds ${names || 'nothing'}, but the gate reads only the binding ` +
+        `${KV_BINDING}, so key sets are kept in memory only. Fix: binding = "${KV_BINDING}"`,
+    ];
+  }
+  if (typeof ours.id === 'string' && PLACEHOLDER_KV_ID.test(ours.id)) {
+    return [
+      `[[${prefix}kv_namespaces]] ${KV_BINDING} still has the example id. Fix: put the id that ` +
+        `\`npx wrangler kv namespace create ${KV_BINDING}\` prints, or remove the block`,
+    ];
+  }
+  return [];
+}
+
 /** Checks every vars table of a wrangler.toml. */
 export async function checkWrangler(file: string): Promise<ConfigCheck[]> {
   let document: Record<string, unknown>;
@@ -90,9 +122,12 @@ export async function checkWrangler(file: string): Promise<ConfigCheck[]> {
     throw new UsageError(`${file} is not valid TOML: ${message}`);
   }
   const tables: [string, Record<string, unknown>, string[]][] = [
-    ['vars', (document.vars ?? {}) as Record<string, unknown>, []],
+    ['vars', (document.vars ?? {}) as Record<string, unknown>, kvNotes(document.kv_namespaces, '')],
   ];
-  const environments = (document.env ?? {}) as Record<string, { vars?: Record<string, unknown> }>;
+  const environments = (document.env ?? {}) as Record<
+    string,
+    { vars?: Record<string, unknown>; kv_namespaces?: unknown }
+  >;
   for (const [name, environment] of Object.entries(environments)) {
     // wrangler does not inherit [vars] into an environment: an env without vars deploys with
     // none, so it is checked as empty rather than skipped (which would pass it unseen).
@@ -100,6 +135,8 @@ export async function checkWrangler(file: string): Promise<ConfigCheck[]> {
     const notes = vars
       ? []
       : [`[env.${name}] has no vars table and wrangler does not inherit [vars] into it`];
+    // Bindings are not inherited either; an environment without its own list has no KV at all.
+    notes.push(...kvNotes(environment?.kv_namespaces, `env.${name}.`));
     tables.push([`env.${name}.vars`, vars ?? {}, notes]);
   }
   return tables.map(([target, vars, notes]) => check(file, target, 'worker', vars, notes));
@@ -139,13 +176,15 @@ export async function checkTemplate(
   refuseUndeclared(file, template, commandLine);
   const parameters = parameterValues(template, overrides);
   const functions = templateFunctions(template);
+  const conditions = (template.Conditions ?? {}) as Conditions;
   return functions.map(({ name, variables }) => {
     const env: Record<string, unknown> = {};
     const notes: string[] = [];
     for (const [variable, value] of Object.entries(variables)) {
-      const resolved = resolveValue(value, parameters);
-      if (resolved.ok) env[variable] = resolved.value;
-      else notes.push(`${variable}: ${resolved.reason}`);
+      const resolved = resolveValue(value, parameters, conditions);
+      // `!If [..., !Ref AWS::NoValue]` leaves the variable unset, as the deployed function has it.
+      if (resolved.ok && resolved.value !== NO_VALUE) env[variable] = resolved.value;
+      else if (!resolved.ok) notes.push(`${variable}: ${resolved.reason}`);
     }
     const target = `function ${name}`;
     // A value that arrives only at deploy time cannot be judged now; checking without it would

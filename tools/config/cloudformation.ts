@@ -87,14 +87,89 @@ function asIntrinsic(value: unknown): Intrinsic | undefined {
   if (entries.length !== 1) return undefined;
   const [key, arg] = entries[0] as [string, unknown];
   if (key === 'Ref') return { fn: 'Ref', arg };
+  // `{ Condition: Name }` is how a condition refers to another one in the long form.
+  if (key === 'Condition') return { fn: 'Condition', arg };
   if (key.startsWith('Fn::')) return { fn: key.slice(4), arg };
   return undefined;
 }
 
-/** Resolves a value against parameter values. Only `Ref`, `Sub` and `Join` are evaluated. */
-export function resolveValue(value: unknown, parameters: Record<string, string>): Resolved {
+/**
+ * What `!Ref AWS::NoValue` resolves to: the property is left out, as CloudFormation leaves it
+ * out (an environment variable chosen away by `!If` is not set at all, which is not the same as
+ * set to an empty string).
+ */
+export const NO_VALUE: unique symbol = Symbol('AWS::NoValue');
+
+/** A template's `Conditions` section: condition name to its expression. */
+export type Conditions = Readonly<Record<string, unknown>>;
+
+/** The truth of a condition expression (`Equals`, `Not`, `And`, `Or`, `Condition`). */
+function evaluateCondition(
+  expression: unknown,
+  parameters: Record<string, string>,
+  conditions: Conditions,
+  seen: ReadonlySet<string>,
+): { ok: true; value: boolean } | { ok: false; reason: string } {
+  if (typeof expression === 'boolean') return { ok: true, value: expression };
+  const intrinsic = asIntrinsic(expression);
+  if (intrinsic?.fn === 'Condition' && typeof intrinsic.arg === 'string') {
+    return namedCondition(intrinsic.arg, parameters, conditions, seen);
+  }
+  const items = Array.isArray(intrinsic?.arg) ? (intrinsic.arg as unknown[]) : undefined;
+  if (intrinsic?.fn === 'Equals' && items?.length === 2) {
+    const [left, right] = items.map((item) => resolveValue(item, parameters, conditions));
+    if (!left?.ok) return left as { ok: false; reason: string };
+    if (!right?.ok) return right as { ok: false; reason: string };
+    return { ok: true, value: String(left.value) === String(right.value) };
+  }
+  if (items !== undefined && ['Not', 'And', 'Or'].includes(intrinsic?.fn ?? '')) {
+    const values: boolean[] = [];
+    for (const item of items) {
+      const result = evaluateCondition(item, parameters, conditions, seen);
+      if (!result.ok) return result;
+      values.push(result.value);
+    }
+    if (intrinsic?.fn === 'Not') return { ok: true, value: !values[0] };
+    if (intrinsic?.fn === 'And') return { ok: true, value: values.every(Boolean) };
+    return { ok: true, value: values.some(Boolean) };
+  }
+  return { ok: false, reason: 'a condition this check cannot evaluate' };
+}
+
+function namedCondition(
+  name: string,
+  parameters: Record<string, string>,
+  conditions: Conditions,
+  seen: ReadonlySet<string>,
+): { ok: true; value: boolean } | { ok: false; reason: string } {
+  if (!Object.hasOwn(conditions, name) || seen.has(name)) {
+    return { ok: false, reason: `condition ${name} is not declared in Conditions` };
+  }
+  return evaluateCondition(conditions[name], parameters, conditions, new Set([...seen, name]));
+}
+
+/**
+ * Resolves a value against parameter values. `Ref`, `Sub` and `Join` are evaluated, and `If`
+ * when its condition is declared in `conditions` and depends only on parameters; `!Ref
+ * AWS::NoValue` resolves to {@link NO_VALUE}.
+ */
+export function resolveValue(
+  value: unknown,
+  parameters: Record<string, string>,
+  conditions: Conditions = {},
+): Resolved {
   const intrinsic = asIntrinsic(value);
   if (!intrinsic) return { ok: true, value };
+
+  if (intrinsic.fn === 'Ref' && intrinsic.arg === 'AWS::NoValue')
+    return { ok: true, value: NO_VALUE };
+  if (intrinsic.fn === 'If' && Array.isArray(intrinsic.arg) && intrinsic.arg.length === 3) {
+    const [name, whenTrue, whenFalse] = intrinsic.arg as [unknown, unknown, unknown];
+    if (typeof name !== 'string') return { ok: false, reason: '!If without a condition name' };
+    const condition = namedCondition(name, parameters, conditions, new Set());
+    if (!condition.ok) return condition;
+    return resolveValue(condition.value ? whenTrue : whenFalse, parameters, conditions);
+  }
 
   if (intrinsic.fn === 'Ref' && typeof intrinsic.arg === 'string') {
     const name = intrinsic.arg;
@@ -113,8 +188,8 @@ export function resolveValue(value: unknown, parameters: Record<string, string>)
       const local = variables[name];
       const resolved =
         local !== undefined
-          ? resolveValue(local, parameters)
-          : resolveValue({ fn: 'Ref', arg: name }, parameters);
+          ? resolveValue(local, parameters, conditions)
+          : resolveValue({ fn: 'Ref', arg: name }, parameters, conditions);
       if (resolved.ok && typeof resolved.value !== 'object') return String(resolved.value);
       problem ??= resolved.ok ? `\${${name}} is not a plain value` : resolved.reason;
       return whole;
@@ -128,7 +203,7 @@ export function resolveValue(value: unknown, parameters: Record<string, string>)
     }
     const parts: string[] = [];
     for (const item of items) {
-      const resolved = resolveValue(item, parameters);
+      const resolved = resolveValue(item, parameters, conditions);
       if (!resolved.ok) return resolved;
       parts.push(String(resolved.value));
     }

@@ -765,3 +765,51 @@ describe('fixFor', () => {
     expect(fixFor(option)).toBe(OPTION_HELP[documented]!.fix);
   });
 });
+
+describe('messages for mistakes a new user makes', () => {
+  const issuer = { issuer: 'https://tenant.eu.auth0.com/', audiences: ['https://api.example.com'] };
+  const withIssuer = (extra: Record<string, unknown>) => ({
+    AUTH_CONFIG: JSON.stringify({ issuers: [{ ...issuer, ...extra }] }),
+  });
+
+  it.each([
+    ['Auth0', 'auth0'],
+    ['auth-0', 'auth0'],
+    ['azure', 'entra'],
+    ['Microsoft', 'entra'],
+    ['cloudflare', 'cloudflare-access'],
+    ['firebase', 'google'],
+    ['aws', 'cognito'],
+    ['keycloack', 'keycloak'],
+  ])('a provider written %s names the profile %s in the fix', (written, profile) => {
+    const error = configError(withIssuer({ provider: written }));
+    expect(error.option).toBe('AUTH_CONFIG.issuers[0].provider');
+    expect(error.fix).toContain(`did you mean "${profile}"?`);
+  });
+
+  it.each(['zzzz', 'constructor', 'toString', '__proto__'])(
+    'a provider name like none of the profiles (%s) gets the list only',
+    (written) => {
+      const error = configError(withIssuer({ provider: written }));
+      expect(error.fix).not.toContain('did you mean');
+      expect(error.fix).toContain('cloudflare-access');
+    },
+  );
+
+  it('an audience list serialised as a JSON string says so, not "holding commas"', () => {
+    const error = configError(withIssuer({ audiences: '["a","b"]' }));
+    expect(error.option).toBe('AUTH_CONFIG.issuers[0].audiences');
+    expect(error.message).toContain('JSON array written as a string');
+    // One element in JSON text has no comma and must not slip through as the audience `["a"]`.
+    expect(configError(withIssuer({ audiences: '["a"]' })).message).toContain('JSON array');
+  });
+
+  it('a blank JWT_ISSUER beside listed issuers is still an error whose fix is to remove it', () => {
+    const env = { JWT_ISSUER: '', JWT_AUDIENCE: '', ...withIssuer({}) };
+    const error = configError(env);
+    expect(error.option).toBe('JWT_ISSUER');
+    expect(error.fix).toMatch(/^remove JWT_ISSUER/);
+    // Without issuers in AUTH_CONFIG, setting it is the only fix offered.
+    expect(configError({ JWT_ISSUER: ' ' }).fix).toBe(fixFor('JWT_ISSUER'));
+  });
+});
