@@ -71,13 +71,38 @@ function splitCompact(token: string): string[] {
   return parts;
 }
 
+/** A protected header that passed {@link checkHeader}: the same for every token it heads. */
+interface CheckedHeader {
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly alg: string;
+  readonly kid: string | undefined;
+}
+
+/**
+ * Headers that passed their checks, by encoded segment. An issuer writes the same header on
+ * every token signed with one key, so the cold path decodes and checks it once per key rather
+ * than once per token. Bounded because the segment is the sender's choice: a sender varying it
+ * only refills the map; a header that fails its checks is never stored.
+ */
+const checkedHeaders = new Map<string, CheckedHeader>();
+const CHECKED_HEADER_ENTRIES = 32;
+
 /** The checked header of segments from {@link splitCompact}. */
-function headerOf(parts: readonly string[]): {
-  header: Readonly<Record<string, unknown>>;
-  alg: string;
-  kid: string | undefined;
-} {
-  const header = decodeSegment(parts[0]!);
+function headerOf(parts: readonly string[]): CheckedHeader {
+  const segment = parts[0]!;
+  let checked = checkedHeaders.get(segment);
+  if (checked === undefined) {
+    checked = checkHeader(segment);
+    if (checkedHeaders.size >= CHECKED_HEADER_ENTRIES) checkedHeaders.clear();
+    checkedHeaders.set(segment, checked);
+  }
+  if (parts[2] === '') malformedThrow('token has no signature');
+  return checked;
+}
+
+/** Decodes a header segment and applies every check that depends on the header alone. */
+function checkHeader(segment: string): CheckedHeader {
+  const header = decodeSegment(segment);
   if (header === undefined) throw malformed('token header is not a JSON object');
   // Names are compared in any case: member names are case-sensitive (RFC 7515 §4), so `JWK`
   // means nothing to us, but a library on the origin side that folds case would read it as
@@ -108,8 +133,8 @@ function headerOf(parts: readonly string[]): {
   }
   if (kid !== undefined && typeof kid !== 'string')
     throw malformed('token header kid is not a string', 'kid');
-  if (parts[2] === '') malformedThrow('token has no signature');
-  return { header, alg, kid };
+  // Shared by every token with this header, so no caller may change it.
+  return Object.freeze({ header: Object.freeze(header), alg, kid });
 }
 
 function malformedThrow(message: string): never {
