@@ -13,15 +13,26 @@ export interface Credential {
   readonly source: Identity['source'];
 }
 
-/** RFC 9110 §11.2 token68 (RFC 6750 §2.1 `b64token`): `1*( ALPHA / DIGIT / -._~+/ ) *"="`. */
-const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** A character that can appear nowhere in a token68, not even in its trailing `=` run. */
+const NOT_TOKEN68_CHARACTER = /[^A-Za-z0-9\-._~+/=]/;
+const EQUALS = 0x3d;
 
 const SPACE = 0x20;
 const TAB = 0x09;
 
-/** Whether `value` is one token68. */
+/**
+ * Whether `value` is one token68 (RFC 9110 §11.2, RFC 6750 §2.1 `b64token`):
+ * `1*( ALPHA / DIGIT / -._~+/ ) *"="`. One unanchored search for a character of the complement
+ * (about twice as fast over a whole token as an anchored pattern), then the `=` run checked to
+ * be trailing and to follow at least one other character.
+ */
 export function isToken68(value: string): boolean {
-  return TOKEN68.test(value);
+  if (NOT_TOKEN68_CHARACTER.test(value)) return false;
+  const equals = value.indexOf('=');
+  if (equals < 0) return value.length > 0;
+  if (equals === 0) return false;
+  for (let i = equals + 1; i < value.length; i++) if (value.charCodeAt(i) !== EQUALS) return false;
+  return true;
 }
 
 /** Whether `value` starts with `Bearer` in any case (RFC 9110 §11.1: schemes are case-insensitive). */

@@ -131,6 +131,35 @@ describe('TokenCache', () => {
     expect(cache.get('c', NOW * 1000, always, 'bearer')?.cache).toBe('token');
   });
 
+  it('evicts in the order tokens were last stored, across re-stores, drops and many evictions', () => {
+    const cache = new TokenCache(3);
+    // The reference: a Map whose insertion order is the storing order, true for a stored
+    // token that has already expired (a lookup drops it).
+    const model = new Map<string, boolean>();
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed >> 8;
+    };
+    for (let step = 0; step < 3000; step++) {
+      const token = `t${next() % 8}`;
+      const action = next() % 4;
+      if (action === 0) {
+        const expired = model.get(token);
+        const served = cache.get(token, NOW * 1000, always, 'bearer');
+        expect(served !== undefined).toBe(expired === false);
+        if (expired === true) model.delete(token);
+      } else {
+        const expired = action === 1;
+        cache.set(token, identity(expired ? NOW - 100_000 : NOW + 60));
+        model.delete(token);
+        if (model.size >= 3) model.delete(model.keys().next().value as string);
+        model.set(token, expired);
+      }
+      expect(cache.size).toBe(model.size);
+    }
+  });
+
   it('serves only the exact token, not another token that ends the same way', () => {
     const cache = new TokenCache(10);
     const tail = 'x'.repeat(40);
