@@ -71,6 +71,17 @@ export function classifyKey(entry: unknown): KeyVerdict {
   };
 }
 
+/**
+ * A member's value for a skip reason. A key set is untrusted JSON: `String()` of an object
+ * whose `toString` member is not a function throws, and one bad key must not fail the set.
+ */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return `"${value}"`;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === undefined || value === null) return 'missing';
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
 /** Why the key cannot verify signatures here, or `undefined` when it can. */
 function problemOf(jwk: Record<string, unknown>): string | undefined {
   const { kty } = jwk;
@@ -80,7 +91,7 @@ function problemOf(jwk: Record<string, unknown>): string | undefined {
   if (algorithms === undefined) return `unsupported key type "${kty}"`;
 
   // RFC 7517 §4.2, §4.3: a key published for encryption must not verify signatures.
-  if (jwk.use !== undefined && jwk.use !== 'sig') return `use is "${String(jwk.use)}", not "sig"`;
+  if (jwk.use !== undefined && jwk.use !== 'sig') return `use is ${shown(jwk.use)}, not "sig"`;
   if (jwk.key_ops !== undefined) {
     if (!Array.isArray(jwk.key_ops)) return 'key_ops is not an array';
     if (!jwk.key_ops.includes('verify')) return 'key_ops does not include "verify"';
@@ -118,9 +129,9 @@ function rsaProblem(jwk: Record<string, unknown>): string | undefined {
 
 function ecProblem(jwk: Record<string, unknown>): string | undefined {
   const curve = typeof jwk.crv === 'string' ? EC_CURVES.get(jwk.crv) : undefined;
-  if (curve === undefined) return `unsupported EC curve "${String(jwk.crv)}"`;
+  if (curve === undefined) return `unsupported EC curve ${shown(jwk.crv)}`;
   if (typeof jwk.alg === 'string' && jwk.alg !== curve.alg) {
-    return `alg "${jwk.alg}" does not match curve ${String(jwk.crv)}`;
+    return `alg "${jwk.alg}" does not match curve ${shown(jwk.crv)}`;
   }
   const x = decodeMember(jwk.x);
   const y = decodeMember(jwk.y);
@@ -138,7 +149,7 @@ function okpProblem(jwk: Record<string, unknown>): string | undefined {
     return `OKP curve ${jwk.crv} is for key agreement (encryption), not signatures`;
   }
   const size = typeof jwk.crv === 'string' ? OKP_CURVES.get(jwk.crv) : undefined;
-  if (size === undefined) return `unsupported OKP curve "${String(jwk.crv)}"`;
+  if (size === undefined) return `unsupported OKP curve ${shown(jwk.crv)}`;
   const x = decodeMember(jwk.x);
   if (!x) return 'x is not base64url';
   if (x.length !== size) return `x is not ${size} bytes long`;

@@ -130,6 +130,26 @@ describe('unusable keys are skipped, the rest kept (C13)', () => {
     expect(set.published).toHaveLength(5);
   });
 
+  it('keeps the good key beside members whose values cannot be turned into text', () => {
+    // JSON can give an object whose own `toString` is not a function: `String()` of it throws.
+    const opaque = JSON.parse('{"toString":false,"valueOf":null}');
+    const set = parse({
+      keys: [
+        { ...rsa.publicJwk, kid: 'use', use: opaque },
+        { ...ec.publicJwk, kid: 'ec-crv', crv: opaque, alg: undefined },
+        { ...ed.publicJwk, kid: 'okp-crv', crv: [opaque], alg: undefined },
+        rsa.publicJwk,
+      ],
+    });
+
+    expect(set.keys.map((k) => k.kid)).toEqual(['rsa']);
+    expect(set.skipped.map((s) => s.reason)).toEqual([
+      'use is an object, not "sig"',
+      'unsupported EC curve an object',
+      'unsupported OKP curve an array',
+    ]);
+  });
+
   it('keeps RSA, P-256 and Ed25519 keys as published', () => {
     const set = parse({ keys: [rsa.publicJwk, ec.publicJwk, ed.publicJwk] });
 
