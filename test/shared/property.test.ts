@@ -47,10 +47,17 @@ async function expectOurs(promise: Promise<unknown>, token: string): Promise<voi
   }
 }
 
+/**
+ * JSON values that no text conversion survives: `String()`, a template or `join` of an object
+ * whose own `toString` and `valueOf` are not functions throws a TypeError.
+ */
+const opaque = () => JSON.parse('{"toString":false,"valueOf":{}}');
+
 const anyValue = fc.oneof(
   fc.jsonValue(),
   fc.double(),
   fc.constantFrom(Number.POSITIVE_INFINITY, Number.NaN, -0, 1e19, -1, NOW, NOW + 60.5),
+  fc.constantFrom(opaque(), [opaque()], { nested: opaque() }),
 );
 
 const header = fc.record(
