@@ -36,7 +36,7 @@ describe('C07 blank issuer or audience', () => {
     ['JWT_AUDIENCE a tab and a newline', { JWT_AUDIENCE: '\t\n' }],
     ['JWT_AUDIENCE a list of blanks', { JWT_AUDIENCE: ' , ' }],
     ['JWT_ISSUER an ideographic space', { JWT_ISSUER: '\u3000' }],
-  ])('%s fails the start-up, never allows', async (_, change) => {
+  ])('%s fails the start-up, never allows', async (_, change: Record<string, string>) => {
     const env = { ...scene.env(), ...change };
     const token = await scene.token({ aud: change.JWT_AUDIENCE ?? scene.audience });
     const result = await answer(env, token);

@@ -31,7 +31,7 @@ describe('C19 requests that only look like preflights', () => {
     ['a blank Access-Control-Request-Method', { 'Access-Control-Request-Method': '  ' }],
     ['a body', { 'Access-Control-Request-Method': 'POST', 'Content-Length': '4' }],
     ['an Origin of null and a forged identity', { Origin: 'null', 'X-Auth-Subject': 'admin' }],
-  ])('asks for a token on OPTIONS with %s', async (_, extra) => {
+  ])('asks for a token on OPTIONS with %s', async (_, extra: Record<string, string>) => {
     const headers: Record<string, string> = {
       Origin: APP_ORIGIN,
       'Access-Control-Request-Method': 'GET',
